@@ -1,0 +1,267 @@
+"""Authentication objects in the ``requests.auth.AuthBase`` style.
+
+Each adds ``Authorization: AnaplanAuthToken <token>`` to a request. Credential-based ones
+obtain the token from the Authentication API, renew it before its 35-minute lifetime ends
+and obtain a new one once when the API rejects it. Renewal is single-flight: one thread
+renews while the others wait for its result, and no lock is held while data downloads.
+
+Environment variables read when ``auth=None``:
+
+``ANAPLAN_TOKEN``
+    A token already obtained.
+``ANAPLAN_USERNAME`` and ``ANAPLAN_PASSWORD``
+    Basic authentication (under SSO the user must be an exception user).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+import requests
+from requests.auth import AuthBase
+
+from anaplan_pandas.exceptions import AuthenticationError, UnexpectedResponseError
+from anaplan_pandas.settings import resolve_auth_url
+
+__all__ = ["AnaplanAuth", "BasicAuth", "TokenAuth", "resolve_auth"]
+
+log = logging.getLogger("anaplan_pandas")
+
+TOKEN_ENV = "ANAPLAN_TOKEN"
+USERNAME_ENV = "ANAPLAN_USERNAME"
+PASSWORD_ENV = "ANAPLAN_PASSWORD"
+
+#: Renew this long before the token's ``expiresAt``.
+RENEW_MARGIN_SECONDS = 300.0
+_AUTH_TIMEOUT = (10.0, 60.0)
+
+
+class AnaplanAuth(AuthBase):
+    """Base of the authentication objects: holds a token and puts it on each request.
+
+    Subclasses implement :meth:`_obtain`; :meth:`token` is thread-safe.
+
+    Examples
+    --------
+    >>> import requests
+    >>> session = requests.Session()
+    >>> session.auth = TokenAuth("my-token")  # any AnaplanAuth plugs into requests
+    """
+
+    def __init__(self, auth_url: str | None = None, *, verify: bool | str = True) -> None:
+        self.auth_url = auth_url
+        self.verify = verify
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+        self._http: requests.Session | None = None
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"AnaplanAuthToken {self.token()}"
+        return request
+
+    def token(self) -> str:
+        """Return a valid token, obtaining or renewing it first when needed."""
+        with self._lock:
+            if self._token is None:
+                self._token, self._expires_at = self._obtain()
+            elif time.time() > self._expires_at - RENEW_MARGIN_SECONDS:
+                self._token, self._expires_at = self._renew(self._token)
+            return self._token
+
+    def token_rejected(self, rejected: str | None) -> bool:
+        """Forget ``rejected`` after the API answered 401; return whether a retry can help.
+
+        Only the first of several threads that saw the same token rejected drops it; the
+        others find a fresh token already in place.
+        """
+        with self._lock:
+            if rejected is not None and rejected == self._token:
+                self._token = None
+        return self.can_reauthenticate
+
+    @property
+    def can_reauthenticate(self) -> bool:
+        """Whether this object can get a new token by itself."""
+        return True
+
+    def close(self) -> None:
+        """Log out, so that the token cannot be used again."""
+        with self._lock:
+            token, self._token = self._token, None
+        if token is not None and self.can_reauthenticate:
+            try:
+                self._post("/token/logout", token=token)
+            except (requests.RequestException, AuthenticationError):
+                log.debug("logout failed; the token expires by itself")
+
+    def _obtain(self) -> tuple[str, float]:
+        raise NotImplementedError
+
+    def _renew(self, token: str) -> tuple[str, float]:
+        try:
+            return _token_info(self._post("/token/refresh", token=token), "refresh")
+        except AuthenticationError:
+            log.debug("token refresh refused; authenticating anew")
+            return self._obtain()
+
+    def _post(
+        self, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        if self._http is None:
+            self._http = requests.Session()
+        self.auth_url = resolve_auth_url(self.auth_url)
+        headers = kwargs.pop("headers", {})
+        if token is not None:
+            headers["Authorization"] = f"AnaplanAuthToken {token}"
+        response = self._http.post(
+            self.auth_url + path,
+            headers=headers,
+            timeout=_AUTH_TIMEOUT,
+            verify=self.verify,
+            **kwargs,
+        )
+        if response.status_code in (400, 401, 403):
+            raise AuthenticationError(
+                f"Anaplan refused the credentials at {self.auth_url}{path} "
+                f"(HTTP {response.status_code}: {_auth_message(response)}). Check the user name "
+                "and password or token; under single sign-on the user must be an exception "
+                "user to log in with a password.",
+                status_code=response.status_code,
+                server_message=_auth_message(response),
+            )
+        if not response.ok:
+            raise AuthenticationError(
+                f"The Anaplan authentication service at {self.auth_url} answered HTTP "
+                f"{response.status_code} to {path}; try again later.",
+                status_code=response.status_code,
+                server_message=_auth_message(response),
+            )
+        return response
+
+
+class BasicAuth(AnaplanAuth):
+    """Log in with a user name and password (``POST /token/authenticate``).
+
+    Examples
+    --------
+    >>> auth = BasicAuth("analyst@example.com", "secret")
+    >>> auth
+    BasicAuth(username='analyst@example.com')
+    """
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        auth_url: str | None = None,
+        *,
+        verify: bool | str = True,
+    ) -> None:
+        super().__init__(auth_url, verify=verify)
+        self.username = username
+        self._password = password
+
+    def __repr__(self) -> str:
+        return f"BasicAuth(username={self.username!r})"
+
+    def _obtain(self) -> tuple[str, float]:
+        response = self._post(
+            "/token/authenticate", auth=requests.auth.HTTPBasicAuth(self.username, self._password)
+        )
+        return _token_info(response, "authenticate")
+
+
+class TokenAuth(AnaplanAuth):
+    """Use a token obtained elsewhere; it cannot be renewed by this object.
+
+    Examples
+    --------
+    >>> TokenAuth("abc")
+    TokenAuth(token=<hidden>)
+    """
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        if not token:
+            raise AuthenticationError("The token is empty; pass the token string Anaplan issued.")
+        self._token = token
+        self._expires_at = float("inf")
+
+    def __repr__(self) -> str:
+        return "TokenAuth(token=<hidden>)"
+
+    @property
+    def can_reauthenticate(self) -> bool:
+        """A static token cannot be replaced."""
+        return False
+
+    def token(self) -> str:
+        """Return the token (it was given, so it is never renewed)."""
+        if self._token is None:
+            raise AuthenticationError(
+                "Anaplan no longer accepts the token (it expires after 35 minutes). "
+                "Obtain a new token, or pass credentials so it can be renewed."
+            )
+        return self._token
+
+
+def resolve_auth(auth: object = None, auth_url: str | None = None) -> AnaplanAuth:
+    """Turn the ``auth=`` argument into an :class:`AnaplanAuth`.
+
+    ``(username, password)`` means basic authentication, a ``str`` is a token, an
+    :class:`AnaplanAuth` is used as it is, and ``None`` reads the environment
+    (``ANAPLAN_TOKEN``, or ``ANAPLAN_USERNAME`` with ``ANAPLAN_PASSWORD``).
+
+    Examples
+    --------
+    >>> resolve_auth(("analyst@example.com", "secret"))
+    BasicAuth(username='analyst@example.com')
+    """
+    if isinstance(auth, AnaplanAuth):
+        if auth.auth_url is None and auth_url is not None:
+            auth.auth_url = auth_url
+        return auth
+    if isinstance(auth, str):
+        return TokenAuth(auth)
+    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(a, str) for a in auth):
+        return BasicAuth(auth[0], auth[1], auth_url)
+    if auth is None:
+        if os.environ.get(TOKEN_ENV):
+            return TokenAuth(os.environ[TOKEN_ENV])
+        if os.environ.get(USERNAME_ENV) and os.environ.get(PASSWORD_ENV):
+            return BasicAuth(os.environ[USERNAME_ENV], os.environ[PASSWORD_ENV], auth_url)
+        raise AuthenticationError(
+            "No Anaplan credentials: pass auth=(username, password) or auth=token, or set "
+            f"{TOKEN_ENV}, or {USERNAME_ENV} and {PASSWORD_ENV}."
+        )
+    raise TypeError(
+        "auth must be a (username, password) tuple, a token string, an anaplan_pandas auth "
+        f"object or None, got {type(auth).__name__}."
+    )
+
+
+def _token_info(response: requests.Response, call: str) -> tuple[str, float]:
+    try:
+        info = response.json()["tokenInfo"]
+        return str(info["tokenValue"]), float(info["expiresAt"]) / 1000.0
+    except (ValueError, KeyError, TypeError):
+        raise UnexpectedResponseError(
+            f"The Anaplan authentication service answered /token/{call} without a tokenInfo "
+            f"object (HTTP {response.status_code}, {len(response.content)} bytes); check that "
+            "auth_url points at the Authentication API."
+        ) from None
+
+
+def _auth_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or "no message"
+    if isinstance(body, dict):
+        return str(body.get("statusMessage") or body.get("status") or response.reason)
+    return response.reason or "no message"

@@ -1,0 +1,160 @@
+"""Every error anaplan-pandas raises, under one root.
+
+::
+
+    AnaplanError
+    ├── AnaplanHTTPError            the server answered with an error status
+    │   ├── AuthenticationError     401, bad or missing credentials
+    │   ├── NotFoundError           403/404: no such object, or no access to it
+    │   ├── ModelBusyError          409: the model is busy (an import, export or save runs)
+    │   └── RateLimitError          429 once the retries are spent
+    ├── AnaplanConnectionError      no answer: refused, reset or timed out
+    ├── UnexpectedResponseError     a body that is not what the API documents
+    └── ReadRequestError            a large read request went wrong
+        ├── ExportFailedError       COMPLETE with ``successful: false``
+        ├── ReadRequestCancelledError  CANCELLED or CANCELLING
+        └── ReadRequestTimeoutError    the caller's deadline passed
+
+Messages name the object (workspace, model, view or list, request id) and say what to do
+next. They never contain a token, password or key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anaplan_pandas.targets import Target
+
+
+class AnaplanError(Exception):
+    """Root of every error raised by anaplan-pandas.
+
+    Examples
+    --------
+    >>> try:
+    ...     raise NotFoundError("no view 101000000001", status_code=404)
+    ... except AnaplanError as error:
+    ...     print(type(error).__name__)
+    NotFoundError
+    """
+
+
+class AnaplanHTTPError(AnaplanError):
+    """The Anaplan API answered with an error status.
+
+    Attributes
+    ----------
+    status_code : int or None
+        The HTTP status, or ``None`` when no request was made.
+    server_message : str or None
+        Anaplan's own explanation (``status.message`` or ``statusMessage``), if it sent one.
+    """
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, server_message: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.server_message = server_message
+
+
+class AuthenticationError(AnaplanHTTPError):
+    """The credentials were missing, wrong, or no longer accepted (HTTP 401)."""
+
+
+class NotFoundError(AnaplanHTTPError):
+    """The object does not exist, or the user has no access to it (HTTP 403 or 404).
+
+    Anaplan answers 404 rather than 403 when the user lacks a role on a model, so the two
+    cannot be told apart.
+    """
+
+
+class ModelBusyError(AnaplanHTTPError):
+    """The model is busy with another action (HTTP 409); try again when it has finished."""
+
+
+class RateLimitError(AnaplanHTTPError):
+    """Anaplan kept answering 429 after every retry.
+
+    Attributes
+    ----------
+    retry_after : float or None
+        The wait, in seconds, that the server suggested last.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = 429,
+        server_message: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, server_message=server_message)
+        self.retry_after = retry_after
+
+
+class AnaplanConnectionError(AnaplanError):
+    """The server could not be reached, or the connection broke, after every retry."""
+
+
+class UnexpectedResponseError(AnaplanError):
+    """The server sent a body that is not what the API documents (not JSON, missing keys)."""
+
+
+class ReadRequestError(AnaplanError):
+    """A large read request could not deliver its data.
+
+    Attributes
+    ----------
+    request_id : str
+        Anaplan's id of the read request.
+    target : Target
+        The view or list being read, with its workspace and model.
+    deleted : bool
+        Whether the request was deleted on the server before this error was raised.
+    """
+
+    def __init__(self, message: str, *, request_id: str, target: Target, deleted: bool) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+        self.target = target
+        self.deleted = deleted
+
+    @property
+    def workspace_id(self) -> str:
+        """The workspace of the view or list."""
+        return self.target.workspace_id
+
+    @property
+    def model_id(self) -> str:
+        """The model of the view or list."""
+        return self.target.model_id
+
+    @property
+    def view_id(self) -> str | None:
+        """The view id, or ``None`` when a list was read."""
+        return self.target.object_id if self.target.kind == "view" else None
+
+    @property
+    def list_id(self) -> str | None:
+        """The list id, or ``None`` when a view was read."""
+        return self.target.object_id if self.target.kind == "list" else None
+
+
+class ExportFailedError(ReadRequestError):
+    """Anaplan finished the export with ``successful: false``.
+
+    Anaplan's advice is to delete the failed request and start a new one; ``read_view`` and
+    ``read_list`` delete it for you and can retry by themselves (``retries=``).
+    """
+
+
+class ReadRequestCancelledError(ReadRequestError):
+    """The read request was cancelled on the server (``CANCELLED`` or ``CANCELLING``)."""
+
+
+class ReadRequestTimeoutError(ReadRequestError):
+    """The export did not finish before the caller's deadline (``timeout=``)."""

@@ -1,0 +1,94 @@
+"""What the API says about a view's or list's columns, turned into a :class:`ColumnPlan`.
+
+A view's metadata (``GET /models/{m}/views/{v}``) lists the dimensions on its rows,
+columns and pages. In the tabular layouts every dimension not laid across the columns
+becomes a leading column of item names; ``TABULAR_SINGLE_COLUMN`` puts every dimension in
+a column and the value last. A list's metadata gives the format of each property: number
+properties become numbers, boolean ones booleans, everything else stays text.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import pyarrow as pa
+
+from anaplan_pandas.exceptions import AnaplanHTTPError, UnexpectedResponseError
+from anaplan_pandas.frames import ColumnPlan
+from anaplan_pandas.targets import Target
+from anaplan_pandas.transport import Transport
+
+log = logging.getLogger("anaplan_pandas")
+
+_PROPERTY_TYPES = {"NUMBER": pa.float64(), "BOOLEAN": pa.bool_()}
+
+
+def view_axes(transport: Transport, target: Target) -> dict[str, list[str]]:
+    """Return the dimension names on the ``rows``, ``columns`` and ``pages`` of a view.
+
+    Examples
+    --------
+    >>> view_axes(transport, target)  # doctest: +SKIP
+    {'rows': ['Products', 'Regions', 'Time'], 'columns': ['Line Items'], 'pages': []}
+    """
+    body = transport.get_json(
+        f"/models/{target.model_id}/views/{target.object_id}", f"metadata of {target.describe()}"
+    )
+    info = body.get("viewMetadata", body)
+    axes: dict[str, list[str]] = {}
+    for axis in ("rows", "columns", "pages"):
+        entries = info.get(axis, [])  # an axis without dimensions is left out
+        if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries
+        ):
+            raise UnexpectedResponseError(
+                f"The metadata of {target.describe()} has a malformed {axis!r} entry: "
+                f"{str(entries)[:300]!r}"
+            )
+        axes[axis] = [e["name"] for e in entries]
+    return axes
+
+
+def view_column_plan(transport: Transport, target: Target, export_type: str) -> ColumnPlan:
+    """Decide which columns of a view export hold item names.
+
+    If the metadata cannot be read, the plan infers every column from the data and a
+    warning says so (item names that look like numbers would then become numbers).
+    """
+    try:
+        axes = view_axes(transport, target)
+    except (AnaplanHTTPError, UnexpectedResponseError) as error:
+        warnings.warn(
+            f"Could not read the metadata of {target.describe()} ({error}); column types are "
+            "inferred from the data, so item names that look like numbers may become numbers.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return ColumnPlan()
+    if export_type.startswith("GRID"):
+        return ColumnPlan(infer=False)
+    if export_type == "TABULAR_SINGLE_COLUMN":
+        names = axes["rows"] + axes["pages"] + axes["columns"]
+    else:
+        names = axes["rows"] + axes["pages"]
+    return ColumnPlan(dimensions=names, leading_dimensions=len(names))
+
+
+def list_column_plan(transport: Transport, target: Target) -> ColumnPlan:
+    """Type a list export's columns from the list's property formats; the rest is text."""
+    body = transport.get_json(target.path, f"metadata of {target.describe()}")
+    metadata: Any = body.get("metadata")
+    properties = metadata.get("properties", []) if isinstance(metadata, dict) else None
+    if not isinstance(properties, list):
+        raise UnexpectedResponseError(
+            f"The metadata of {target.describe()} has no properties list: {str(body)[:300]!r}"
+        )
+    types = {}
+    for prop in properties:
+        if isinstance(prop, dict) and isinstance(prop.get("name"), str):
+            kind = str(prop.get("format", "")).upper()
+            if kind in _PROPERTY_TYPES:
+                types[prop["name"]] = _PROPERTY_TYPES[kind]
+    return ColumnPlan(types=types, infer=False)

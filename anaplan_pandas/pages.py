@@ -1,0 +1,115 @@
+"""Turn the pages of a read request into chunks of whole CSV records.
+
+Anaplan's documentation leaves open how pages are cut (``anaplan-api.md`` §2.3), so this
+module is right in every case:
+
+- pages after page 0 repeat the header row, or do not;
+- a page ends in the middle of a record, even inside a quoted field or a multi-byte
+  character (the partial record is carried into the next page);
+- a UTF-8 byte order mark starts a page;
+- records end in ``\\n`` or ``\\r\\n``.
+
+Work is done on bytes with C-speed ``find``/``count``; the returned chunks are memoryviews
+into the page, so no page is copied unless a record straddles it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+BOM = b"\xef\xbb\xbf"
+_QUOTE = b'"'
+_NEWLINE = b"\n"
+
+
+class RecordAligner:
+    """Split a stream of pages into whole-record chunks and take the header out.
+
+    The header is the first record of the stream. From page 1 on, a page that starts
+    with exactly the header's bytes has it removed if page 1 did so too: a server either
+    repeats the header on every page or on none.
+
+    Examples
+    --------
+    >>> aligner = RecordAligner()
+    >>> bytes(aligner.feed(b'Product,Units\\nA,1\\n"B, the '))
+    b'A,1\\n'
+    >>> bytes(aligner.feed(b'second",2\\n'))
+    b'"B, the second",2\\n'
+    >>> aligner.columns
+    ['Product', 'Units']
+    """
+
+    def __init__(self) -> None:
+        self.header: bytes | None = None
+        self.repeats_header: bool | None = None
+        self._carry = b""
+        self._pages = 0
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names from the header record (empty before the header is known)."""
+        if not self.header:
+            return []
+        text = self.header.decode("utf-8", errors="replace").rstrip("\r\n")
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+
+    def feed(self, page: bytes) -> memoryview:
+        """Take the next page; return the whole records it completes (possibly empty)."""
+        start = len(BOM) if page.startswith(BOM) else 0
+        if self._pages > 0 and self.header is not None:
+            if self.repeats_header is None:
+                self.repeats_header = page.startswith(self.header, start)
+            if self.repeats_header and page.startswith(self.header, start):
+                start += len(self.header)
+        self._pages += 1
+        if self._carry:
+            buffer, start = self._carry + page[start:], 0
+        else:
+            buffer = page
+        if self.header is None:
+            end = _first_record_end(buffer, start)
+            if end < 0:
+                self._carry = bytes(buffer[start:])
+                return memoryview(b"")
+            self.header = bytes(buffer[start:end])
+            start = end
+        end = _last_record_end(buffer, start)
+        self._carry = bytes(buffer[end:]) if end < len(buffer) else b""
+        return memoryview(buffer)[start:end]
+
+    def finish(self) -> memoryview:
+        """Return what remains after the last page: a final record without a line end."""
+        rest, self._carry = self._carry, b""
+        if self.header is None:
+            self.header = rest
+            return memoryview(b"")
+        if _quote_count_is_odd(rest, 0, len(rest)):
+            raise ValueError(
+                "The last page ends inside a quoted field: the CSV data is incomplete."
+            )
+        return memoryview(rest)
+
+
+def _first_record_end(buffer: bytes, start: int) -> int:
+    """Index just past the first record's line end, or -1 if no record is complete."""
+    pos = buffer.find(_NEWLINE, start)
+    while pos >= 0 and _quote_count_is_odd(buffer, start, pos):
+        pos = buffer.find(_NEWLINE, pos + 1)
+    return pos + 1 if pos >= 0 else -1
+
+
+def _last_record_end(buffer: bytes, start: int) -> int:
+    """Index just past the last complete record's line end (``start`` if there is none)."""
+    quotes = buffer.count(_QUOTE, start)
+    pos = buffer.rfind(_NEWLINE, start)
+    while pos >= 0:
+        if (quotes - buffer.count(_QUOTE, pos)) % 2 == 0:
+            return pos + 1
+        pos = buffer.rfind(_NEWLINE, start, pos)
+    return start
+
+
+def _quote_count_is_odd(buffer: bytes, start: int, end: int) -> bool:
+    return buffer.count(_QUOTE, start, end) % 2 == 1

@@ -1,0 +1,398 @@
+"""The state machine of one large read request: start, poll, download pages, delete.
+
+``NOT_STARTED`` and ``IN_PROGRESS`` keep polling, with an interval that grows while nothing
+changes; every page that ``availablePages`` announces is downloaded at once, in parallel
+and also while the export still runs; ``COMPLETE`` with ``successful: true`` ends once every
+page is delivered in order; ``COMPLETE`` with ``successful: false`` raises
+:class:`~anaplan_pandas.exceptions.ExportFailedError`; ``CANCELLED`` and ``CANCELLING``
+raise :class:`~anaplan_pandas.exceptions.ReadRequestCancelledError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from anaplan_pandas.exceptions import (
+    ExportFailedError,
+    NotFoundError,
+    ReadRequestCancelledError,
+    ReadRequestError,
+    ReadRequestTimeoutError,
+    UnexpectedResponseError,
+)
+from anaplan_pandas.targets import Target
+from anaplan_pandas.transport import Transport
+
+log = logging.getLogger("anaplan_pandas")
+
+EXPORT_TYPES = (
+    "TABULAR_MULTI_COLUMN",
+    "TABULAR_SINGLE_COLUMN",
+    "GRID_ALL_PAGES",
+    "GRID_CURRENT_PAGE",
+)
+
+
+class RequestState(str, Enum):
+    """The ``requestState`` values of a read request."""
+
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class ReadRequestStatus:
+    """One answer of the status call.
+
+    ``successful`` means something only once ``state`` is ``COMPLETE``.
+
+    Examples
+    --------
+    >>> s = ReadRequestStatus("0A06B0739F0E47BB92E2326C603D86EC", "IN_PROGRESS", 50, True)
+    >>> s.is_complete, s.is_cancelled
+    (False, False)
+    """
+
+    request_id: str
+    state: str
+    available_pages: int
+    successful: bool | None
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether the export has finished, successfully or not."""
+        return self.state == RequestState.COMPLETE
+
+    @property
+    def is_failed(self) -> bool:
+        """Whether the export finished with ``successful: false``."""
+        return self.is_complete and self.successful is False
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Whether the request was cancelled or is being cancelled."""
+        return self.state in (RequestState.CANCELLED, RequestState.CANCELLING)
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], target: Target) -> ReadRequestStatus:
+        """Read a ``viewReadRequest`` or ``listReadRequest`` envelope, checking every field."""
+        key = f"{target.kind}ReadRequest"
+        payload = body.get(key)
+        try:
+            if not isinstance(payload, dict):
+                raise TypeError(f"no {key!r} object")
+            request_id = payload["requestId"]
+            state = payload["requestState"]
+            pages = payload.get("availablePages", 0)
+            successful = payload.get("successful")
+            if not isinstance(request_id, str) or not isinstance(state, str):
+                raise TypeError("requestId and requestState must be strings")
+            pages = int(pages)
+            if pages < 0:
+                raise ValueError("availablePages is negative")
+            if isinstance(successful, str):
+                successful = successful.lower() == "true"
+        except (KeyError, TypeError, ValueError) as error:
+            raise UnexpectedResponseError(
+                f"Anaplan's read request answer for {target.describe()} is malformed "
+                f"({error}): {str(body)[:300]!r}"
+            ) from None
+        return cls(request_id, state, pages, successful)
+
+
+@dataclass
+class PollSchedule:
+    """When to ask for the status: an interval that grows while nothing changes.
+
+    The interval starts at ``initial``, is multiplied by ``factor`` after each answer
+    that brings nothing new, never exceeds ``maximum``, and falls back to ``initial`` when
+    new pages appear. ``timeout`` bounds the whole wait (``None``: no bound).
+
+    Examples
+    --------
+    >>> s = PollSchedule(initial=1.0, factor=2.0, maximum=5.0)
+    >>> [s.next_interval(changed=False) for _ in range(4)]
+    [2.0, 4.0, 5.0, 5.0]
+    >>> s.next_interval(changed=True)
+    1.0
+    """
+
+    initial: float = 0.5
+    factor: float = 1.5
+    maximum: float = 5.0
+    timeout: float | None = None
+    _current: float = field(default=0.0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.initial <= 0 or self.maximum < self.initial or self.factor < 1:
+            raise ValueError(
+                "poll intervals must satisfy 0 < initial <= maximum and factor >= 1, got "
+                f"initial={self.initial}, maximum={self.maximum}, factor={self.factor}."
+            )
+        self._current = self.initial
+
+    def next_interval(self, *, changed: bool) -> float:
+        """The pause before the next status call."""
+        if changed:
+            self._current = self.initial
+        else:
+            self._current = min(self.maximum, self._current * self.factor)
+        return self._current
+
+
+class ReadObserver(Protocol):
+    """Receives the progress of a read (a progress display implements this)."""
+
+    def on_status(self, status: ReadRequestStatus) -> None:
+        """A status answer arrived."""
+
+    def on_page(self, page_no: int, size: int) -> None:
+        """Page ``page_no`` (``size`` bytes) was handed on, in order."""
+
+
+class _NoObserver:
+    def on_status(self, status: ReadRequestStatus) -> None:
+        pass
+
+    def on_page(self, page_no: int, size: int) -> None:
+        pass
+
+
+class ReadRequest:
+    """A handle on one large read request of a view or list.
+
+    Use it as a context manager: leaving the ``with`` block deletes the request on the
+    server (on success, on error and on Ctrl-C) unless ``keep=True``.
+
+    Examples
+    --------
+    >>> from anaplan_pandas import connect, ReadRequest, Target
+    >>> transport = connect(auth=("analyst@example.com", "secret"))  # doctest: +SKIP
+    >>> target = Target.of("view", workspace_id, model_id, 101000000001)  # doctest: +SKIP
+    >>> with ReadRequest.start(transport, target) as request:  # doctest: +SKIP
+    ...     for page_no, csv_bytes in request.iter_pages():
+    ...         print(page_no, len(csv_bytes))
+    """
+
+    def __init__(
+        self, transport: Transport, target: Target, request_id: str, *, keep: bool = False
+    ) -> None:
+        self.transport = transport
+        self.target = target
+        self.request_id = request_id
+        self.keep = keep
+        self.deleted = False
+        self.last_status: ReadRequestStatus | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ReadRequest({self.request_id!r}, {self.target.describe()})"
+
+    @classmethod
+    def start(
+        cls,
+        transport: Transport,
+        target: Target,
+        export_type: str = "TABULAR_MULTI_COLUMN",
+        *,
+        keep: bool = False,
+    ) -> ReadRequest:
+        """Start a read request (``POST …/readRequests``) and return its handle."""
+        if target.kind == "view":
+            if export_type not in EXPORT_TYPES:
+                raise ValueError(
+                    f"export_type must be one of {', '.join(EXPORT_TYPES)}, got {export_type!r}."
+                )
+            payload: dict[str, Any] | None = {"exportType": export_type}
+        else:
+            payload = {}
+        response = transport.request(
+            "POST", f"{target.path}/readRequests", target.describe(), json=payload
+        )
+        status = ReadRequestStatus.from_body(transport.json_of(response, target.describe()), target)
+        request = cls(transport, target, status.request_id, keep=keep)
+        request.last_status = status
+        log.info("started read request %s for %s", status.request_id, target.describe())
+        return request
+
+    @property
+    def path(self) -> str:
+        """The API path of this request."""
+        return f"{self.target.path}/readRequests/{self.request_id}"
+
+    def describe(self) -> str:
+        """A phrase naming the request and its object for messages."""
+        return f"read request {self.request_id} of {self.target.describe()}"
+
+    def status(self) -> ReadRequestStatus:
+        """Ask the server for the current status."""
+        body = self.transport.get_json(self.path, self.describe())
+        status = ReadRequestStatus.from_body(body, self.target)
+        self.last_status = status
+        return status
+
+    def page(self, page_no: int) -> bytes:
+        """Download one page (0-based) as the raw CSV bytes the server sent."""
+        response = self.transport.request(
+            "GET", f"{self.path}/pages/{page_no}", f"page {page_no} of {self.describe()}",
+            accept="text/csv",
+        )
+        return response.content
+
+    def delete(self) -> ReadRequestStatus | None:
+        """Delete the request on the server; a request already gone is not an error."""
+        with self._lock:
+            if self.deleted:
+                return None
+            try:
+                response = self.transport.request("DELETE", self.path, self.describe())
+            except NotFoundError:
+                self.deleted = True
+                return None
+            self.deleted = True
+        log.info("deleted %s", self.describe())
+        body = self.transport.json_of(response, self.describe())
+        try:
+            return ReadRequestStatus.from_body(body, self.target)
+        except UnexpectedResponseError:
+            return None
+
+    def __enter__(self) -> ReadRequest:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.keep:
+            log.info("kept %s as asked", self.describe())
+            return
+        try:
+            self.delete()
+        except Exception as error:  # the caller's own error must not be masked
+            warnings.warn(
+                f"Could not delete {self.describe()} ({error}); it expires by itself after "
+                f"30 minutes, or delete it with: anaplan-pandas delete {self.target.kind} "
+                f"{self.target.workspace_id} {self.target.model_id} {self.target.object_id} "
+                f"{self.request_id}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+    def iter_pages(
+        self,
+        *,
+        schedule: PollSchedule | None = None,
+        max_workers: int = 4,
+        observer: ReadObserver | None = None,
+    ) -> Iterator[tuple[int, bytes]]:
+        """Yield ``(page_no, csv_bytes)`` in page order as soon as each page is ready.
+
+        Polls the status on ``schedule``, downloads up to ``max_workers`` pages at once
+        (also while the export runs) and keeps at most ``2 * max_workers`` pages ahead of
+        the consumer.
+        """
+        if max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, got {max_workers}.")
+        schedule = schedule or PollSchedule()
+        observer = observer or _NoObserver()
+        deadline = None if schedule.timeout is None else time.monotonic() + schedule.timeout
+        window = 2 * max_workers
+        pending: dict[int, Future[bytes]] = {}
+        next_submit = next_yield = 0
+        pool = ThreadPoolExecutor(max_workers, thread_name_prefix="anaplan-page")
+        try:
+            status = self.status()
+            observer.on_status(status)
+            next_poll = time.monotonic() + schedule.initial
+            while True:
+                self._raise_if_ended(status)
+                while next_submit < status.available_pages and next_submit - next_yield < window:
+                    pending[next_submit] = pool.submit(self.page, next_submit)
+                    next_submit += 1
+                if status.is_complete and next_yield >= status.available_pages:
+                    return
+                now = time.monotonic()
+                if not status.is_complete and now >= next_poll:
+                    if deadline is not None and now > deadline:
+                        raise self._timeout_error(schedule.timeout or 0.0, status)
+                    new = self.status()
+                    changed = new != status
+                    status = new
+                    observer.on_status(status)
+                    next_poll = time.monotonic() + schedule.next_interval(changed=changed)
+                    continue
+                ready = pending.get(next_yield)
+                if ready is not None and ready.done():
+                    data = pending.pop(next_yield).result()
+                    observer.on_page(next_yield, len(data))
+                    yield next_yield, data
+                    next_yield += 1
+                    continue
+                pause = None if status.is_complete else max(0.0, next_poll - now)
+                if ready is not None:
+                    wait([ready], timeout=pause)
+                elif pause is not None:
+                    time.sleep(pause)
+        finally:
+            for future in pending.values():
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _raise_if_ended(self, status: ReadRequestStatus) -> None:
+        if status.is_failed:
+            raise self._ended_error(
+                ExportFailedError,
+                f"Anaplan could not export {self.target.describe()}: read request "
+                f"{self.request_id} finished with successful=false after "
+                f"{status.available_pages} pages.",
+                "Start a new read; read_view(..., retries=2) deletes and restarts by itself.",
+            )
+        if status.is_cancelled:
+            raise self._ended_error(
+                ReadRequestCancelledError,
+                f"Read request {self.request_id} of {self.target.describe()} was cancelled on "
+                f"the server (state {status.state}), so its data will not arrive.",
+                "Start a new read if you still need the data.",
+            )
+
+    def _timeout_error(self, timeout: float, status: ReadRequestStatus) -> ReadRequestError:
+        return self._ended_error(
+            ReadRequestTimeoutError,
+            f"Read request {self.request_id} of {self.target.describe()} was still "
+            f"{status.state} with {status.available_pages} pages ready after the "
+            f"timeout of {timeout:g} seconds.",
+            "Allow more time with timeout=, or read when the model is less busy.",
+        )
+
+    def _ended_error(
+        self, kind: type[ReadRequestError], what: str, advice: str
+    ) -> ReadRequestError:
+        if not self.keep:
+            try:
+                self.delete()
+            except Exception as error:
+                log.warning("could not delete %s: %s", self.describe(), error)
+        if self.deleted:
+            cleanup = "The request has been deleted on the server."
+        else:
+            cleanup = (
+                f"The request was kept on the server; delete it before starting a new one: "
+                f"ReadRequest.delete(), or anaplan-pandas delete {self.target.kind} "
+                f"{self.target.workspace_id} {self.target.model_id} {self.target.object_id} "
+                f"{self.request_id}."
+            )
+        return kind(
+            f"{what} {cleanup} {advice}",
+            request_id=self.request_id,
+            target=self.target,
+            deleted=self.deleted,
+        )

@@ -1,0 +1,301 @@
+"""The functions analysts call: :func:`read_view` and :func:`read_list`.
+
+They check the arguments, connect, start a read request, stream its pages through the
+parser while the export runs, and always delete the request at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import requests
+
+from anaplan_pandas.auth import AnaplanAuth, resolve_auth
+from anaplan_pandas.exceptions import ExportFailedError, UnexpectedResponseError
+from anaplan_pandas.frames import (
+    ColumnPlan,
+    CsvPageParser,
+    DtypeBackend,
+    combine_tables,
+    to_frame,
+)
+from anaplan_pandas.metadata import list_column_plan, view_column_plan
+from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress
+from anaplan_pandas.read_request import PollSchedule, ReadRequest
+from anaplan_pandas.settings import resolve_api_url, resolve_auth_url
+from anaplan_pandas.targets import Target
+from anaplan_pandas.transport import RetryPolicy, Transport
+
+log = logging.getLogger("anaplan_pandas")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """The keyword options of :func:`read_view` and :func:`read_list`.
+
+    Parameters
+    ----------
+    poll_interval : float
+        First pause between status calls, in seconds; it grows while nothing changes.
+    max_poll_interval : float
+        Longest pause between status calls.
+    timeout : float or None
+        Give up (and delete the request) if the export has not finished after this many
+        seconds. ``None`` waits as long as it takes.
+    retries : int
+        How many times a failed export (``successful: false``) is deleted and started anew.
+    keep_request : bool
+        Leave the read request on the server instead of deleting it at the end.
+    max_workers : int
+        Pages downloaded at once.
+    categorical : bool
+        Item-name columns as ``category`` (compact) rather than plain strings.
+    dtype_backend : {None, "numpy_nullable", "pyarrow"}
+        As in :func:`pandas.read_csv`.
+    verify : bool or str
+        TLS verification: ``True``, ``False`` or the path of a CA bundle.
+    session : requests.Session or None
+        A session to send the calls through (proxies, adapters).
+    """
+
+    poll_interval: float = 0.5
+    max_poll_interval: float = 5.0
+    timeout: float | None = None
+    retries: int = 0
+    keep_request: bool = False
+    max_workers: int = 4
+    categorical: bool = True
+    dtype_backend: DtypeBackend | None = None
+    verify: bool | str = True
+    session: requests.Session | None = None
+
+    @classmethod
+    def from_keywords(cls, options: dict[str, Any]) -> ReadOptions:
+        """Build the options, refusing unknown names and impossible values."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(
+                f"Unknown option(s) {', '.join(unknown)}; the options are: "
+                f"{', '.join(sorted(known))}."
+            )
+        result = cls(**options)
+        if result.retries < 0 or result.max_workers < 1:
+            raise ValueError("retries must be >= 0 and max_workers >= 1.")
+        return result
+
+    def schedule(self) -> PollSchedule:
+        """The polling schedule these options describe."""
+        return PollSchedule(
+            initial=self.poll_interval, maximum=self.max_poll_interval, timeout=self.timeout
+        )
+
+
+def connect(
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    *,
+    verify: bool | str = True,
+    session: requests.Session | None = None,
+    pool_size: int = 16,
+    retry: RetryPolicy | None = None,
+) -> Transport:
+    """Resolve credentials and URLs into a :class:`Transport` for the lower-level API.
+
+    Examples
+    --------
+    >>> transport = connect(auth="token", api_url="http://127.0.0.1:8080/2/0")
+    >>> transport.api_url
+    'http://127.0.0.1:8080/2/0'
+    """
+    resolved = resolve_auth(auth, resolve_auth_url(auth_url))
+    resolved.verify = verify
+    return Transport(
+        resolve_api_url(api_url),
+        resolved,
+        session=session,
+        verify=verify,
+        pool_size=pool_size,
+        retry=retry,
+    )
+
+
+def read_view(
+    workspace_id: str,
+    model_id: str,
+    view_id: int | str,
+    *,
+    export_type: str = "TABULAR_MULTI_COLUMN",
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    progress: ProgressChoice = "auto",
+    **options: Any,
+) -> pd.DataFrame:
+    """Read an Anaplan view of any size into a DataFrame through a large read request.
+
+    Parameters
+    ----------
+    workspace_id, model_id : str
+        32 hexadecimal characters each.
+    view_id : int or str
+        The view's (or module's default view's) numeric id.
+    export_type : str
+        ``TABULAR_MULTI_COLUMN`` (line items across the columns), ``TABULAR_SINGLE_COLUMN``
+        (one value per row), ``GRID_ALL_PAGES`` or ``GRID_CURRENT_PAGE``.
+    auth : tuple, str, AnaplanAuth or None
+        ``(username, password)``, a token, an auth object, or ``None`` for the environment
+        (``ANAPLAN_TOKEN``, or ``ANAPLAN_USERNAME`` and ``ANAPLAN_PASSWORD``).
+    api_url, auth_url : str, optional
+        Integration and Authentication API bases (``ANAPLAN_API_URL``, ``ANAPLAN_AUTH_URL``).
+    progress : {"auto", "tqdm", "widget", None, False}
+        A widget in Jupyter, a text bar in a terminal, or nothing.
+    **options
+        See :class:`ReadOptions`: ``timeout``, ``retries``, ``keep_request``,
+        ``max_workers``, ``categorical``, ``dtype_backend``, ``poll_interval``, …
+
+    Returns
+    -------
+    pandas.DataFrame
+        Item-name columns first (as text), then the values.
+
+    Raises
+    ------
+    ExportFailedError
+        Anaplan failed the export; the request has been deleted. Read again, or pass
+        ``retries=``.
+    AuthenticationError, NotFoundError, ModelBusyError, RateLimitError, AnaplanHTTPError
+        See the README's table of errors.
+
+    Examples
+    --------
+    >>> df = read_view("8a8196b15b7dbae6015b8694411d13fe",
+    ...                "75A40874E6B64FA3AE0743278996850F", 102000000001,
+    ...                auth=("analyst@example.com", "secret"))  # doctest: +SKIP
+    """
+    target = Target.of("view", workspace_id, model_id, view_id)
+    return _read(
+        target,
+        lambda transport: view_column_plan(transport, target, export_type),
+        export_type,
+        auth,
+        api_url,
+        auth_url,
+        progress,
+        ReadOptions.from_keywords(options),
+    )
+
+
+def read_list(
+    workspace_id: str,
+    model_id: str,
+    list_id: int | str,
+    *,
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    progress: ProgressChoice = "auto",
+    **options: Any,
+) -> pd.DataFrame:
+    """Read an Anaplan list of any size into a DataFrame through a large read request.
+
+    Parameters are those of :func:`read_view`, without ``export_type``. Number properties
+    become numbers and boolean properties booleans; names, codes, parents and every other
+    property stay text.
+
+    Examples
+    --------
+    >>> customers = read_list("8a8196b15b7dbae6015b8694411d13fe",
+    ...                       "75A40874E6B64FA3AE0743278996850F", 101000000002,
+    ...                       auth=("analyst@example.com", "secret"))  # doctest: +SKIP
+    """
+    target = Target.of("list", workspace_id, model_id, list_id)
+    return _read(
+        target,
+        lambda transport: list_column_plan(transport, target),
+        "",
+        auth,
+        api_url,
+        auth_url,
+        progress,
+        ReadOptions.from_keywords(options),
+    )
+
+
+def _read(
+    target: Target,
+    plan_of: Callable[[Transport], ColumnPlan],
+    export_type: str,
+    auth: object,
+    api_url: str | None,
+    auth_url: str | None,
+    progress: ProgressChoice,
+    options: ReadOptions,
+) -> pd.DataFrame:
+    made_auth = not isinstance(auth, AnaplanAuth)
+    transport = connect(auth, api_url, auth_url, verify=options.verify, session=options.session)
+    display = make_progress(progress, f"{target.kind} {target.object_id}")
+    error: BaseException | None = None
+    try:
+        plan = plan_of(transport)
+        for attempt in range(options.retries + 1):
+            try:
+                table = read_table(transport, target, export_type, plan, options, display)
+                break
+            except ExportFailedError as failed:
+                if attempt == options.retries:
+                    raise
+                log.warning("%s; starting attempt %d of %d", failed, attempt + 2,
+                            options.retries + 1)
+        return to_frame(table, dtype_backend=options.dtype_backend)
+    except BaseException as raised:
+        error = raised
+        raise
+    finally:
+        display.finish(error)
+        if made_auth:
+            transport.auth.close()
+        if options.session is None:
+            transport.session.close()
+
+
+def read_table(
+    transport: Transport,
+    target: Target,
+    export_type: str,
+    plan: ColumnPlan,
+    options: ReadOptions,
+    display: ProgressDisplay,
+) -> pa.Table:
+    """Run one read request to the end and return its data as one Arrow table."""
+    with ReadRequest.start(
+        transport, target, export_type or "TABULAR_MULTI_COLUMN", keep=options.keep_request
+    ) as request:
+        display.start(request.request_id)
+        parser = CsvPageParser(plan, categorical=options.categorical)
+        tables = []
+        for page_no, data in request.iter_pages(
+            schedule=options.schedule(), max_workers=options.max_workers, observer=display
+        ):
+            tables.append(_parse_page(parser.feed, data, page_no, request))
+            display.on_rows(tables[-1].num_rows if tables[-1] is not None else 0)
+        tables.append(_parse_page(lambda _: parser.finish(), b"", -1, request))
+        return combine_tables([t for t in tables if t is not None], parser.schema)
+
+
+def _parse_page(
+    parse: Callable[[bytes], pa.Table | None], data: bytes, page_no: int, request: ReadRequest
+) -> pa.Table | None:
+    try:
+        return parse(data)
+    except (pa.ArrowInvalid, ValueError) as error:
+        where = f"page {page_no}" if page_no >= 0 else "the end of the data"
+        raise UnexpectedResponseError(
+            f"The CSV of {where} of {request.describe()} could not be parsed: {error}"
+        ) from error

@@ -1,0 +1,766 @@
+"""A local Anaplan: a threaded HTTP server on 127.0.0.1 that behaves as the docs describe.
+
+It implements the Authentication API (authenticate, refresh, validate, logout), the
+listings that find the sample model, view and list metadata, and the four calls of view
+and list large read requests, with the documented envelopes and error bodies. Exports
+progress over time (``availablePages`` grows), pages can be fetched while ``IN_PROGRESS``,
+a DELETE frees a request (404 afterwards) and an idle request expires after 30 minutes.
+
+Knobs (:class:`Faults`, :class:`~anaplan_pandas.simulator.exports.PageLayout`) inject what a
+real tenant does on a bad day: failure after k pages, cancellation, 429 with
+``Retry-After``, 503, slow or cut-off pages, a bandwidth limit, short-lived tokens.
+Everything that happens is recorded (:attr:`Simulator.calls`, :attr:`Simulator.page_fetches`)
+so tests can check what a client really did.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import gzip
+import json
+import random
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from anaplan_pandas.simulator.exports import ExportPages, PageLayout
+from anaplan_pandas.simulator.sample_model import (
+    MODEL_ID,
+    MODEL_NAME,
+    WORKSPACE_ID,
+    WORKSPACE_NAME,
+    SampleModel,
+)
+
+CANCELLING_SECONDS = 0.3
+DEFAULT_USERS = {"analyst@example.com": "correct horse battery staple"}
+
+
+@dataclass
+class Faults:
+    """Behaviour knobs; the defaults are a healthy, fast tenant.
+
+    Parameters
+    ----------
+    pages_per_second : float or None
+        How fast an export produces pages; ``None``: all pages at once.
+    not_started_seconds : float
+        How long a new request stays ``NOT_STARTED``.
+    fail_after_pages : int or None
+        The export fails (``COMPLETE``, ``successful: false``) once this many pages exist.
+    fail_times : int
+        How many exports fail that way before they succeed again (``-1``: all of them).
+    cancel_after_pages : int or None
+        The request is cancelled on the server (``CANCELLING``, then ``CANCELLED``).
+    rate_limit : float
+        Share of Integration API calls answered 429 with ``Retry-After``.
+    retry_after : str
+        The ``Retry-After`` value sent with each 429 (seconds or an HTTP date).
+    unavailable : float
+        Share of Integration API calls answered 503.
+    truncate_pages : float
+        Share of page bodies cut off midway (the connection closes early).
+    page_delay : float
+        Seconds each page download waits before its body.
+    bandwidth : float or None
+        Bytes per second of page bodies per connection; ``None``: unlimited.
+    token_lifetime : float
+        Seconds a token lives (Anaplan: 35 minutes).
+    request_expiry : float
+        Idle seconds before a read request is reclaimed (Anaplan: 30 minutes).
+    gzip : bool
+        Compress pages when the client sends ``Accept-Encoding: gzip``.
+    seed : int
+        Seed of the random faults, for repeatable runs.
+    """
+
+    pages_per_second: float | None = None
+    not_started_seconds: float = 0.0
+    fail_after_pages: int | None = None
+    fail_times: int = -1
+    cancel_after_pages: int | None = None
+    rate_limit: float = 0.0
+    retry_after: str = "1"
+    unavailable: float = 0.0
+    truncate_pages: float = 0.0
+    page_delay: float = 0.0
+    bandwidth: float | None = None
+    token_lifetime: float = 35 * 60
+    request_expiry: float = 30 * 60
+    gzip: bool = True
+    seed: int = 1
+
+
+@dataclass
+class ReadRequestRecord:
+    """The simulator's state of one read request."""
+
+    request_id: str
+    kind: str
+    object_id: str
+    workspace_id: str
+    export: ExportPages
+    faults: Faults
+    fails: bool
+    created: float = field(default_factory=time.monotonic)
+    last_activity: float = field(default_factory=time.monotonic)
+    deleted_state: str | None = None
+
+    def produced_pages(self, now: float) -> int:
+        """Pages the export has produced by ``now``."""
+        running_since = self.created + self.faults.not_started_seconds
+        if now < running_since:
+            return 0
+        if self.faults.pages_per_second is None:
+            return self.export.count
+        produced = int((now - running_since) * self.faults.pages_per_second)
+        return min(self.export.count, produced)
+
+    def status(self, now: float) -> tuple[str, int, bool]:
+        """``(requestState, availablePages, successful)`` at ``now``."""
+        if self.deleted_state is not None:
+            return self.deleted_state, 0, True
+        produced = self.produced_pages(now)
+        cancel_at = self.faults.cancel_after_pages
+        if cancel_at is not None and produced >= cancel_at:
+            # The server takes a moment to wind down: CANCELLING first, then CANCELLED.
+            rate = self.faults.pages_per_second
+            cancelled_at = running_since + (cancel_at / rate if rate else 0.0)
+            state = "CANCELLING" if now < cancelled_at + CANCELLING_SECONDS else "CANCELLED"
+            return state, cancel_at, True
+        fail_at = self.faults.fail_after_pages
+        if self.fails and fail_at is not None and produced >= min(fail_at, self.export.count):
+            return "COMPLETE", min(fail_at, self.export.count), False
+        if now < self.created + self.faults.not_started_seconds:
+            return "NOT_STARTED", 0, False
+        if produced >= self.export.count:
+            return "COMPLETE", self.export.count, True
+        return "IN_PROGRESS", produced, False
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP call the simulator answered."""
+
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PageFetch:
+    """One page download: which page, and the request's state when it was served."""
+
+    request_id: str
+    page_no: int
+    state: str
+    encoding: str
+
+
+class Simulator:
+    """A local Anaplan on 127.0.0.1, started in a background thread.
+
+    Examples
+    --------
+    >>> from anaplan_pandas.simulator import Simulator
+    >>> with Simulator(revenue_rows=2880) as sim:
+    ...     sim.api_url.startswith("http://127.0.0.1:")
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        revenue_rows: int = 1_008_000,
+        customers: int = 20_000,
+        layout: PageLayout | None = None,
+        faults: Faults | None = None,
+        users: dict[str, str] | None = None,
+        port: int = 0,
+        model: SampleModel | None = None,
+    ) -> None:
+        self.model = model or SampleModel.build(revenue_rows=revenue_rows, customers=customers)
+        self.layout = layout or PageLayout()
+        self.faults = faults or Faults()
+        self.users = dict(users or DEFAULT_USERS)
+        self.requests: dict[str, ReadRequestRecord] = {}
+        self.calls: list[Call] = []
+        self.page_fetches: list[PageFetch] = []
+        self.failed_exports = 0
+        self._tokens: dict[str, float] = {}
+        self._exports: dict[tuple[Any, ...], ExportPages] = {}
+        self._lock = threading.RLock()
+        self._rng = random.Random(self.faults.seed)
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.simulator = self
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``: the Authentication API base (``auth_url``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """The Integration API base (``api_url``)."""
+        return f"{self.base_url}/2/0"
+
+    @property
+    def auth_url(self) -> str:
+        """The Authentication API base (``auth_url``)."""
+        return self.base_url
+
+    @property
+    def credentials(self) -> tuple[str, str]:
+        """A user name and password the simulator accepts."""
+        return next(iter(self.users.items()))
+
+    def start(self) -> Simulator:
+        """Serve in a background thread; return ``self``."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="anaplan-simulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted."""
+        self._server.serve_forever()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- knobs and records --------------------------------------------------------------------
+
+    def configure(self, *, layout: PageLayout | None = None, faults: Faults | None = None) -> None:
+        """Change the page layout or the faults for the requests started from now on."""
+        with self._lock:
+            if layout is not None:
+                self.layout = layout
+            if faults is not None:
+                self.faults = faults
+                self._rng = random.Random(faults.seed)
+                self.failed_exports = 0
+
+    def reset_records(self) -> None:
+        """Forget the recorded calls and page fetches."""
+        with self._lock:
+            self.calls.clear()
+            self.page_fetches.clear()
+
+    def live_requests(self) -> list[str]:
+        """Ids of read requests that exist and have not been deleted."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            return [r for r, rec in self.requests.items() if rec.deleted_state is None]
+
+    def issue_token(self) -> str:
+        """Create a valid token directly (for token-based ``auth=``)."""
+        return self._new_token()
+
+    def expected_frame(self, kind: str, object_id: str) -> Any:
+        """The sample data of a view or list as an Arrow table (what a read must return)."""
+        source = self.model.views if kind == "view" else self.model.lists
+        return source[str(object_id)].table
+
+    # -- internals used by the handler ------------------------------------------------------
+
+    def _new_token(self) -> str:
+        token = base64.urlsafe_b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode()
+        with self._lock:
+            self._tokens[token] = time.time() + self.faults.token_lifetime
+        return token
+
+    def _token_valid(self, token: str | None) -> bool:
+        with self._lock:
+            return token is not None and self._tokens.get(token, 0) > time.time()
+
+    def _export(self, kind: str, object_id: str, export_type: str) -> ExportPages:
+        key = (kind, object_id, export_type, self.layout)
+        with self._lock:
+            if key not in self._exports:
+                source = self.model.views if kind == "view" else self.model.lists
+                table = source[object_id].table
+                if export_type == "TABULAR_SINGLE_COLUMN":
+                    table = _single_column(table, source[object_id].dimension_columns)
+                self._exports[key] = ExportPages(table, self.layout)
+            return self._exports[key]
+
+    def _start_request(self, kind: str, object_id: str, workspace_id: str,
+                       export_type: str) -> ReadRequestRecord:
+        export = self._export(kind, object_id, export_type)
+        with self._lock:
+            fails = self.faults.fail_after_pages is not None and (
+                self.faults.fail_times < 0 or self.failed_exports < self.faults.fail_times
+            )
+            if fails:
+                self.failed_exports += 1
+            record = ReadRequestRecord(uuid.uuid4().hex.upper(), kind, object_id, workspace_id,
+                                       export, self.faults, fails)
+            self.requests[record.request_id] = record
+            return record
+
+    def _expire(self, now: float) -> None:
+        for request_id, record in list(self.requests.items()):
+            if now - record.last_activity > record.faults.request_expiry:
+                del self.requests[request_id]
+
+    def _roll(self, share: float) -> bool:
+        if share <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < share
+
+
+def _single_column(table: Any, dimensions: list[str]) -> Any:
+    import pyarrow as pa
+
+    parts = []
+    values = [name for name in table.column_names if name not in dimensions]
+    for name in values:
+        part = table.select(dimensions)
+        part = part.append_column("Line Items", pa.array([name] * table.num_rows))
+        column = table.column(name)
+        if not pa.types.is_string(column.type):
+            column = column.cast(pa.string())
+        parts.append(part.append_column("Value", column))
+    return pa.concat_tables(parts)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+    simulator: Simulator
+
+
+_READ = r"(?:/workspaces/(?P<ws>[^/]+))?/models/(?P<model>[^/]+)/(?P<kind>view|list)s/(?P<obj>\d+)"
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(r"/token/authenticate"), "authenticate"),
+    ("POST", re.compile(r"/token/refresh"), "refresh"),
+    ("GET", re.compile(r"/token/validate"), "validate"),
+    ("POST", re.compile(r"/token/logout"), "logout"),
+    ("GET", re.compile(r"/2/0/workspaces"), "workspaces"),
+    ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)/models"), "models"),
+    ("GET", re.compile(r"/2/0/models"), "models"),
+    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)"), "model"),
+    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/modules"), "modules"),
+    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views"), "views"),
+    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views/(?P<obj>\d+)"), "view_metadata"),
+    ("GET", re.compile(r"/2/0(?:/workspaces/[^/]+)?/models/(?P<model>[^/]+)/lists"), "lists"),
+    ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)/models/(?P<model>[^/]+)/lists/(?P<obj>\d+)"),
+     "list_metadata"),
+    ("POST", re.compile(rf"/2/0{_READ}/readRequests/?"), "start_read"),
+    ("GET", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)"), "read_status"),
+    ("GET", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)/pages/(?P<page>\d+)"),
+     "read_page"),
+    ("DELETE", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)"), "delete_read"),
+    ("POST", re.compile(r"/_simulator/configure"), "sim_configure"),
+    ("GET", re.compile(r"/_simulator/state"), "sim_state"),
+]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet by default
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def sim(self) -> Simulator:
+        return self.server.simulator
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        self.body = self.rfile.read(length) if length else b""
+        self.status_sent = 0
+        route_path = parts.path.rstrip("/") or "/"
+        for route_method, pattern, name in _ROUTES:
+            match = pattern.fullmatch(route_path)
+            if match and route_method == method:
+                self.args = match.groupdict()
+                try:
+                    self._run(name, route_path)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+                return
+        allowed = any(p.fullmatch(route_path) for _, p, _ in _ROUTES)
+        self._error(405 if allowed else 404, "Method Not Allowed" if allowed else "Not Found")
+        self._record(method, route_path)
+
+    def _run(self, name: str, path: str) -> None:
+        handler: Callable[[], None] = getattr(self, f"_{name}")
+        if path.startswith("/2/0/") and not self._authorized():
+            self._error(401, "Unauthorized")
+        elif path.startswith("/2/0/") and self._injected_fault():
+            pass
+        else:
+            handler()
+        self._record(self.command, path)
+
+    def _record(self, method: str, path: str) -> None:
+        with self.sim._lock:
+            self.sim.calls.append(Call(method, path, self.status_sent, dict(self.headers)))
+
+    def _authorized(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme in ("AnaplanAuthToken", "Bearer") and self.sim._token_valid(token)
+
+    def _injected_fault(self) -> bool:
+        faults = self.sim.faults
+        if self.sim._roll(faults.rate_limit):
+            self._error(429, "Too Many Requests", headers={"Retry-After": faults.retry_after})
+            return True
+        if self.sim._roll(faults.unavailable):
+            self._error(503, "Service Unavailable")
+            return True
+        return False
+
+    def _send(self, status: int, body: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.status_sent = status
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json")
+
+    def _ok(self, schema: str | None = None, **payload: Any) -> None:
+        meta: dict[str, Any] = {}
+        if schema:
+            meta["schema"] = f"https://api.anaplan.com/2/0/objects/{schema}"
+        self._json(200, {"meta": meta, "status": {"code": 200, "message": "Success"}, **payload})
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        body = {
+            "status": {"code": status, "message": message},
+            "path": urlsplit(self.path).path,
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+        }
+        self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+    def _listing(self, key: str, items: list[dict[str, Any]]) -> None:
+        offset = int(self.query.get("offset", 0))
+        limit = int(self.query.get("limit", 5000))
+        page = items[offset : offset + limit]
+        paging = {"currentPageSize": len(page), "totalSize": len(items), "offset": offset}
+        payload: dict[str, Any] = {"meta": {"paging": paging},
+                                   "status": {"code": 200, "message": "Success"}}
+        if page:  # empty collections leave their key out, as Anaplan does
+            payload[key] = page
+        self._json(200, payload)
+
+    def _model_ok(self) -> bool:
+        if self.args.get("model") != MODEL_ID or self.args.get("ws") not in (None, WORKSPACE_ID):
+            self._error(404, "Not Found")
+            return False
+        return True
+
+    # -- Authentication API -----------------------------------------------------------------
+
+    def _token_info(self, token: str, status: int, message: str) -> None:
+        expires = self.sim._tokens[token]
+        self._json(status, {
+            "meta": {"validationUrl": f"{self.sim.auth_url}/token/validate"},
+            "status": "SUCCESS",
+            "statusMessage": message,
+            "tokenInfo": {"expiresAt": int(expires * 1000), "tokenId": str(uuid.uuid4()),
+                          "tokenValue": token, "refreshTokenId": str(uuid.uuid4())},
+        })
+
+    def _auth_failure(self, status: int, code: str, message: str) -> None:
+        self._send(status, json.dumps({"status": code, "statusMessage": message}).encode(),
+                   "application/json")
+
+    def _authenticate(self) -> None:
+        scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
+        if scheme != "Basic":
+            self._auth_failure(400, "FAILURE_BAD_HEADER", "Bad Authorization header")
+            return
+        try:
+            user, _, password = base64.b64decode(encoded).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            self._auth_failure(400, "FAILURE_BAD_HEADER", "Bad Authorization header")
+            return
+        if self.sim.users.get(user) != password:
+            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", "Invalid credentials")
+            return
+        self._token_info(self.sim._new_token(), 201, "Login successful")
+
+    def _bearer_token(self) -> str | None:
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        return token if scheme == "AnaplanAuthToken" else None
+
+    def _refresh(self) -> None:
+        token = self._bearer_token()
+        if not self.sim._token_valid(token):
+            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", "Token expired or invalid")
+            return
+        assert token is not None
+        with self.sim._lock:
+            self.sim._tokens[token] = time.time() + self.sim.faults.token_lifetime
+        self._token_info(token, 200, "Token refreshed")
+
+    def _validate(self) -> None:
+        token = self._bearer_token()
+        if not self.sim._token_valid(token):
+            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", "Token expired or invalid")
+            return
+        self._json(200, {"statusMessage": "Token validated",
+                         "tokenInfo": {"expiresAt": int(self.sim._tokens[token or ""] * 1000)}})
+
+    def _logout(self) -> None:
+        token = self._bearer_token()
+        with self.sim._lock:
+            self.sim._tokens.pop(token or "", None)
+        self._send(204, b"", "application/json")
+
+    # -- listings and metadata --------------------------------------------------------------
+
+    def _workspaces(self) -> None:
+        self._listing("workspaces", [{"id": WORKSPACE_ID, "name": WORKSPACE_NAME,
+                                      "active": True, "sizeAllowance": 10**10}])
+
+    def _model_entry(self) -> dict[str, Any]:
+        return {"id": MODEL_ID, "name": MODEL_NAME, "activeState": "UNLOCKED",
+                "currentWorkspaceId": WORKSPACE_ID, "currentWorkspaceName": WORKSPACE_NAME}
+
+    def _models(self) -> None:
+        if self.args.get("ws") not in (None, WORKSPACE_ID):
+            self._error(404, "Not Found")
+            return
+        self._listing("models", [self._model_entry()])
+
+    def _model(self) -> None:
+        if self._model_ok():
+            self._ok("model", model=self._model_entry())
+
+    def _modules(self) -> None:
+        if self._model_ok():
+            self._listing("modules", [{"id": v.module_id, "name": v.name}
+                                      for v in self.sim.model.views.values()])
+
+    def _views(self) -> None:
+        if self._model_ok():
+            self._listing("views", [{"id": v.id, "name": v.name, "code": "",
+                                     "moduleId": v.module_id}
+                                    for v in self.sim.model.views.values()])
+
+    def _view_metadata(self) -> None:
+        if not self._model_ok():
+            return
+        view = self.sim.model.views.get(self.args["obj"])
+        if view is None:
+            self._error(404, "Not Found")
+            return
+        payload: dict[str, Any] = {"viewId": view.id, "viewName": view.name}
+        for axis in ("rows", "columns", "pages"):
+            dims = getattr(view, axis)
+            if dims:  # an axis without dimensions is left out entirely
+                payload[axis] = [{"id": d.id, "name": d.name} for d in dims]
+        self._ok(None, **payload)
+
+    def _lists(self) -> None:
+        if self._model_ok():
+            self._listing("lists", [{"id": x.id, "name": x.name}
+                                    for x in self.sim.model.lists.values()])
+
+    def _list_metadata(self) -> None:
+        if not self._model_ok():
+            return
+        item = self.sim.model.lists.get(self.args["obj"])
+        if item is None:
+            self._error(404, "Not Found")
+            return
+        metadata: dict[str, Any] = {
+            "id": item.id, "name": item.name, "itemCount": item.table.num_rows,
+            "properties": [{"name": n, "format": f} for n, f in item.properties.items()],
+        }
+        if item.parent:
+            metadata["parent"] = {"name": item.parent}
+        self._ok("listMetadata", metadata=metadata)
+
+    # -- large read requests ----------------------------------------------------------------
+
+    def _read_payload(self, record: ReadRequestRecord, *, full: bool) -> dict[str, Any]:
+        state, pages, successful = record.status(time.monotonic())
+        base = self.sim.api_url + (f"/workspaces/{record.workspace_id}" if record.workspace_id
+                                   else "")
+        payload: dict[str, Any] = {
+            "requestId": record.request_id,
+            "requestState": state,
+            "url": f"{base}/models/{MODEL_ID}/{record.kind}s/{record.object_id}/readRequests/"
+                   f"{record.request_id}",
+        }
+        if full:
+            payload[f"{record.kind}Id"] = int(record.object_id)
+            payload["availablePages"] = pages
+            payload["successful"] = successful
+        return {f"{record.kind}ReadRequest": payload}
+
+    def _start_read(self) -> None:
+        if not self._model_ok():
+            return
+        kind, object_id = self.args["kind"], self.args["obj"]
+        source = self.sim.model.views if kind == "view" else self.sim.model.lists
+        if object_id not in source:
+            self._error(404, "Not Found")
+            return
+        export_type = "TABULAR_MULTI_COLUMN"
+        if kind == "view":
+            try:
+                export_type = json.loads(self.body or b"{}").get("exportType", "")
+            except (ValueError, AttributeError):
+                self._error(400, "Bad Request: the body is not JSON")
+                return
+            if export_type not in ("TABULAR_MULTI_COLUMN", "TABULAR_SINGLE_COLUMN"):
+                self._error(400, f"Unsupported exportType {export_type!r} (the simulator "
+                                 "implements TABULAR_MULTI_COLUMN and TABULAR_SINGLE_COLUMN)")
+                return
+        record = self.sim._start_request(kind, object_id, self.args.get("ws") or "", export_type)
+        self._ok(f"{kind}ReadRequest", **self._read_payload(record, full=False))
+
+    def _record_of(self) -> ReadRequestRecord | None:
+        if not self._model_ok():
+            return None
+        with self.sim._lock:
+            self.sim._expire(time.monotonic())
+            record = self.sim.requests.get(self.args["rid"])
+        if record is None or (record.kind, record.object_id) != (self.args["kind"],
+                                                                 self.args["obj"]):
+            self._error(404, "Not Found")
+            return None
+        return record
+
+    def _read_status(self) -> None:
+        record = self._record_of()
+        if record is not None:
+            self._ok(f"{record.kind}ReadRequest", **self._read_payload(record, full=True))
+
+    def _read_page(self) -> None:
+        record = self._record_of()
+        if record is None:
+            return
+        page_no = int(self.args["page"])
+        state, available, _ = record.status(time.monotonic())
+        if page_no >= available:
+            self._error(404, f"Page {page_no} is not available")
+            return
+        if page_no % 100 == 0:
+            record.last_activity = time.monotonic()
+        faults = self.sim.faults
+        body = record.export.page(page_no)
+        encoding = "identity"
+        if faults.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body, encoding = gzip.compress(body, compresslevel=1), "gzip"
+        with self.sim._lock:
+            self.sim.page_fetches.append(PageFetch(record.request_id, page_no, state, encoding))
+        if faults.page_delay:
+            time.sleep(faults.page_delay)
+        truncate = self.sim._roll(faults.truncate_pages)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", str(len(body)))
+        if encoding == "gzip":
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        self.status_sent = 200
+        if truncate:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        _write_throttled(self.wfile, body, faults.bandwidth)
+
+    def _delete_read(self) -> None:
+        record = self._record_of()
+        if record is None:
+            return
+        state, _, _ = record.status(time.monotonic())
+        final = "COMPLETE" if state == "COMPLETE" else "CANCELLED"
+        with self.sim._lock:
+            record.deleted_state = final
+            self.sim.requests.pop(record.request_id, None)
+        payload = self._read_payload(record, full=False)
+        payload[f"{record.kind}ReadRequest"].update(requestState=final, successful=True)
+        self._ok(f"{record.kind}ReadRequest", **payload)
+
+    # -- control, for a simulator in another process ----------------------------------------
+
+    def _sim_configure(self) -> None:
+        try:
+            settings = json.loads(self.body or b"{}")
+            layout = PageLayout(**settings["layout"]) if "layout" in settings else None
+            faults = Faults(**settings["faults"]) if "faults" in settings else None
+        except (ValueError, TypeError, KeyError) as error:
+            self._error(400, f"Bad configuration: {error}")
+            return
+        self.sim.configure(layout=layout, faults=faults)
+        self._json(200, {"layout": dataclasses.asdict(self.sim.layout),
+                         "faults": dataclasses.asdict(self.sim.faults)})
+
+    def _sim_state(self) -> None:
+        with self.sim._lock:
+            fetches = [dataclasses.asdict(f) for f in self.sim.page_fetches]
+        self._json(200, {"live_requests": self.sim.live_requests(), "page_fetches": fetches})
+
+
+def _write_throttled(stream: Any, body: bytes, bandwidth: float | None) -> None:
+    if not bandwidth:
+        stream.write(body)
+        return
+    chunk = max(1024, int(bandwidth / 50))
+    started = time.monotonic()
+    for sent in range(0, len(body), chunk):
+        stream.write(body[sent : sent + chunk])
+        ahead = (sent + chunk) / bandwidth - (time.monotonic() - started)
+        if ahead > 0:
+            time.sleep(ahead)
