@@ -50,6 +50,9 @@ class ColumnPlan:
         Columns whose type is known (for example a list's number properties).
     infer : bool
         Whether other columns are inferred from the data (``False``: they stay text).
+    mixed : bool
+        Whether a value column may mix numbers and text by design (the single-column
+        layout); turning it into text is then expected and not warned about.
 
     Examples
     --------
@@ -62,6 +65,7 @@ class ColumnPlan:
     leading_dimensions: int = 0
     types: Mapping[str, pa.DataType] = field(default_factory=dict)
     infer: bool = True
+    mixed: bool = False
 
     def __init__(
         self,
@@ -69,11 +73,13 @@ class ColumnPlan:
         leading_dimensions: int = 0,
         types: Mapping[str, pa.DataType] | None = None,
         infer: bool = True,
+        mixed: bool = False,
     ) -> None:
         object.__setattr__(self, "dimensions", frozenset(dimensions))
         object.__setattr__(self, "leading_dimensions", leading_dimensions)
         object.__setattr__(self, "types", dict(types or {}))
         object.__setattr__(self, "infer", infer)
+        object.__setattr__(self, "mixed", mixed)
 
     def is_dimension(self, name: str, position: int) -> bool:
         """Whether the column at ``position`` named ``name`` holds item names."""
@@ -98,6 +104,7 @@ class TableBuilder:
             raise ValueError(f"The CSV header names columns more than once: {duplicated}.")
         self.columns = list(columns)
         plan = plan or ColumnPlan()
+        self._warn_on_text = not plan.mixed
         self.dimension_columns = [
             name for i, name in enumerate(self.columns) if plan.is_dimension(name, i)
         ]
@@ -160,12 +167,13 @@ class TableBuilder:
         name = self.columns[int(match.group(1))]
         if self._fixed.get(name) in (_TEXT, _CATEGORY):
             return False
-        warnings.warn(
-            f"Column {name!r} looked like {self._fixed[name]} on the first page but holds "
-            "text further on; it is read as text.",
-            UserWarning,
-            stacklevel=4,
-        )
+        if self._warn_on_text:
+            warnings.warn(
+                f"Column {name!r} looked like {self._fixed[name]} on the first page but holds "
+                "text further on; it is read as text.",
+                UserWarning,
+                stacklevel=4,
+            )
         self._fixed[name] = _TEXT
         return True
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from anaplan_pandas.exceptions import AnaplanHTTPError, UnexpectedResponseError
+from anaplan_pandas.exceptions import NotFoundError, UnexpectedResponseError
 from anaplan_pandas.frames import ColumnPlan
 from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import Transport
@@ -54,12 +54,12 @@ def view_axes(transport: Transport, target: Target) -> dict[str, list[str]]:
 def view_column_plan(transport: Transport, target: Target, export_type: str) -> ColumnPlan:
     """Decide which columns of a view export hold item names.
 
-    If the metadata cannot be read, the plan infers every column from the data and a
+    If the metadata is missing or malformed, the plan infers every column from the data and a
     warning says so (item names that look like numbers would then become numbers).
     """
     try:
         axes = view_axes(transport, target)
-    except (AnaplanHTTPError, UnexpectedResponseError) as error:
+    except (NotFoundError, UnexpectedResponseError) as error:
         warnings.warn(
             f"Could not read the metadata of {target.describe()} ({error}); column types are "
             "inferred from the data, so item names that look like numbers may become numbers.",
@@ -71,8 +71,8 @@ def view_column_plan(transport: Transport, target: Target, export_type: str) -> 
         return ColumnPlan(infer=False)
     if export_type == "TABULAR_SINGLE_COLUMN":
         names = axes["rows"] + axes["pages"] + axes["columns"]
-    else:
-        names = axes["rows"] + axes["pages"]
+        return ColumnPlan(dimensions=names, leading_dimensions=len(names), mixed=True)
+    names = axes["rows"] + axes["pages"]
     return ColumnPlan(dimensions=names, leading_dimensions=len(names))
 
 

@@ -130,6 +130,7 @@ class ReadRequestRecord:
         if self.deleted_state is not None:
             return self.deleted_state, 0, True
         produced = self.produced_pages(now)
+        running_since = self.created + self.faults.not_started_seconds
         cancel_at = self.faults.cancel_after_pages
         if cancel_at is not None and produced >= cancel_at:
             # The server takes a moment to wind down: CANCELLING first, then CANCELLED.

@@ -1,0 +1,27 @@
+"""Fixtures shared by the unit and integration tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_anaplan_environment(monkeypatch):
+    """Tests never pick up a developer's real credentials or endpoints."""
+    for name in ("ANAPLAN_TOKEN", "ANAPLAN_USERNAME", "ANAPLAN_PASSWORD", "ANAPLAN_API_URL",
+                 "ANAPLAN_AUTH_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def assert_same_data(frame: pd.DataFrame, expected: pa.Table) -> None:
+    """The frame holds exactly the table's columns, rows, order and values."""
+    want = expected.to_pandas()
+    got = frame.copy()
+    for name in got.columns:
+        if isinstance(got[name].dtype, pd.CategoricalDtype):
+            got[name] = got[name].astype(str).where(got[name].notna())
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, check_exact=True)
