@@ -3,8 +3,12 @@
 Examples
 --------
 >>> import anaplan_pandas as ap
->>> df = ap.read_view(workspace_id, model_id, view_id,
-...                   auth=("analyst@example.com", "secret"))  # doctest: +SKIP
+>>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID
+>>> with Simulator(revenue_rows=2880) as sim:  # a local Anaplan; leave out the URLs for yours
+...     df = ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, auth=sim.credentials,
+...                       api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
+>>> df.shape
+(2880, 8)
 """
 
 from anaplan_pandas.auth import AnaplanAuth, BasicAuth, TokenAuth

@@ -61,6 +61,7 @@ class AnaplanAuth(AuthBase):
         self._http: requests.Session | None = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the ``Authorization`` header to ``request``."""
         request.headers["Authorization"] = f"AnaplanAuthToken {self.token()}"
         return request
 

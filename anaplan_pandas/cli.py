@@ -36,7 +36,11 @@ def demo(rows: int = 1_008_000, pages_per_second: float = 8.0) -> pd.DataFrame:
 
     Examples
     --------
-    >>> df = demo(rows=2880)  # doctest: +SKIP
+    >>> frame = demo(rows=2880, pages_per_second=100)  # doctest: +ELLIPSIS
+    Starting the Anaplan simulator with a 2,880-row view …
+    ...
+    >>> frame.shape
+    (2880, 8)
     """
     print(f"Starting the Anaplan simulator with a {rows:,}-row view …", flush=True)
     simulator = Simulator(
@@ -100,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["demo", "--rows", "2880"])  # doctest: +SKIP
+    >>> main(["demo", "--rows", "2880", "--pages-per-second", "100"])  # doctest: +ELLIPSIS
+    Starting the Anaplan simulator with a 2,880-row view …
+    ...
     0
     """
     parser = build_parser()

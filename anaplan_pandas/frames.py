@@ -87,12 +87,12 @@ class ColumnPlan:
 
 
 class TableBuilder:
-    """Parse whole-record CSV chunks (no header) into Arrow tables of one fixed schema.
+    r"""Parse whole-record CSV chunks (no header) into Arrow tables of one fixed schema.
 
     Examples
     --------
     >>> builder = TableBuilder(["Product", "Units"], ColumnPlan(leading_dimensions=1))
-    >>> builder.parse(b"001,5\\n002,\\n").to_pandas()["Product"].tolist()
+    >>> builder.parse(b"001,5\n002,\n").to_pandas()["Product"].tolist()
     ['001', '002']
     """
 
@@ -153,7 +153,7 @@ class TableBuilder:
 
     def _settle(self, table: pa.Table) -> pa.Table:
         """Fix the types of columns decided by this chunk and cast to the schema."""
-        for name, type_ in zip(table.column_names, table.schema.types):
+        for name, type_ in zip(table.column_names, table.schema.types, strict=False):
             if name not in self._fixed and not pa.types.is_null(type_):
                 self._fixed[name] = pa.float64() if pa.types.is_integer(type_) else type_
         schema = self.schema
@@ -229,12 +229,12 @@ _NULLABLE = {
 
 
 class CsvPageParser:
-    """Pages in, Arrow tables out: record alignment, header handling and parsing together.
+    r"""Pages in, Arrow tables out: record alignment, header handling and parsing together.
 
     Examples
     --------
     >>> parser = CsvPageParser(ColumnPlan(leading_dimensions=1))
-    >>> parser.feed(b"Item,Value\\n001,1.5\\n").num_rows
+    >>> parser.feed(b"Item,Value\n001,1.5\n").num_rows
     1
     >>> parser.finish() is None
     True

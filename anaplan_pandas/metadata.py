@@ -30,8 +30,13 @@ def view_axes(transport: Transport, target: Target) -> dict[str, list[str]]:
 
     Examples
     --------
-    >>> view_axes(transport, target)  # doctest: +SKIP
-    {'rows': ['Products', 'Regions', 'Time'], 'columns': ['Line Items'], 'pages': []}
+    >>> from anaplan_pandas import connect, Target
+    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+    >>> sim = Simulator(revenue_rows=2880).start()  # a local Anaplan on 127.0.0.1
+    >>> transport = connect(sim.credentials, sim.api_url, sim.auth_url)
+    >>> view_axes(transport, Target.of("view", WORKSPACE_ID, MODEL_ID, 102000000001))
+    {'rows': ['Products', 'Time'], 'columns': ['Line Items'], 'pages': ['Regions']}
+    >>> sim.stop()
     """
     body = transport.get_json(
         f"/models/{target.model_id}/views/{target.object_id}", f"metadata of {target.describe()}"

@@ -1,4 +1,4 @@
-"""Turn the pages of a read request into chunks of whole CSV records.
+r"""Turn the pages of a read request into chunks of whole CSV records.
 
 Anaplan's documentation leaves open how pages are cut (``anaplan-api.md`` §2.3), so this
 module is right in every case:
@@ -7,7 +7,7 @@ module is right in every case:
 - a page ends in the middle of a record, even inside a quoted field or a multi-byte
   character (the partial record is carried into the next page);
 - a UTF-8 byte order mark starts a page;
-- records end in ``\\n`` or ``\\r\\n``.
+- records end in ``\n`` or ``\r\n``.
 
 Work is done on bytes with C-speed ``find``/``count``; the returned chunks are memoryviews
 into the page, so no page is copied unless a record straddles it.
@@ -24,7 +24,7 @@ _NEWLINE = b"\n"
 
 
 class RecordAligner:
-    """Split a stream of pages into whole-record chunks and take the header out.
+    r"""Split a stream of pages into whole-record chunks and take the header out.
 
     The header is the first record of the stream. From page 1 on, a page that starts
     with exactly the header's bytes has it removed if page 1 did so too: a server either
@@ -33,10 +33,10 @@ class RecordAligner:
     Examples
     --------
     >>> aligner = RecordAligner()
-    >>> bytes(aligner.feed(b'Product,Units\\nA,1\\n"B, the '))
-    b'A,1\\n'
-    >>> bytes(aligner.feed(b'second",2\\n'))
-    b'"B, the second",2\\n'
+    >>> bytes(aligner.feed(b'Product,Units\nA,1\n"B, the '))
+    b'A,1\n'
+    >>> bytes(aligner.feed(b'second",2\n'))
+    b'"B, the second",2\n'
     >>> aligner.columns
     ['Product', 'Units']
     """

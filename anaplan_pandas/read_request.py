@@ -177,12 +177,16 @@ class ReadRequest:
 
     Examples
     --------
-    >>> from anaplan_pandas import connect, ReadRequest, Target
-    >>> transport = connect(auth=("analyst@example.com", "secret"))  # doctest: +SKIP
-    >>> target = Target.of("view", workspace_id, model_id, 101000000001)  # doctest: +SKIP
-    >>> with ReadRequest.start(transport, target) as request:  # doctest: +SKIP
-    ...     for page_no, csv_bytes in request.iter_pages():
-    ...         print(page_no, len(csv_bytes))
+    >>> from anaplan_pandas import connect, Target
+    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+    >>> sim = Simulator(revenue_rows=2880).start()  # a local Anaplan on 127.0.0.1
+    >>> transport = connect(sim.credentials, sim.api_url, sim.auth_url)
+    >>> target = Target.of("view", WORKSPACE_ID, MODEL_ID, 102000000002)
+    >>> with ReadRequest.start(transport, target) as request:
+    ...     pages = [page_no for page_no, csv_bytes in request.iter_pages()]
+    >>> pages, request.deleted
+    ([0], True)
+    >>> sim.stop()
     """
 
     def __init__(

@@ -6,6 +6,7 @@ parser while the export runs, and always delete the request at the end.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -175,9 +176,13 @@ def read_view(
 
     Examples
     --------
-    >>> df = read_view("8a8196b15b7dbae6015b8694411d13fe",
-    ...                "75A40874E6B64FA3AE0743278996850F", 102000000001,
-    ...                auth=("analyst@example.com", "secret"))  # doctest: +SKIP
+    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+    >>> sim = Simulator(revenue_rows=2880).start()  # a local Anaplan on 127.0.0.1
+    >>> df = read_view(WORKSPACE_ID, MODEL_ID, 102000000001, auth=sim.credentials,
+    ...                api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
+    >>> df.columns.tolist()
+    ['Products', 'Time', 'Regions', 'Units', 'Price', 'Revenue', 'Cost', 'Comment']
+    >>> sim.stop()
     """
     target = Target.of("view", workspace_id, model_id, view_id)
     return _read(
@@ -211,9 +216,13 @@ def read_list(
 
     Examples
     --------
-    >>> customers = read_list("8a8196b15b7dbae6015b8694411d13fe",
-    ...                       "75A40874E6B64FA3AE0743278996850F", 101000000002,
-    ...                       auth=("analyst@example.com", "secret"))  # doctest: +SKIP
+    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+    >>> sim = Simulator(revenue_rows=2880).start()  # a local Anaplan on 127.0.0.1
+    >>> regions = read_list(WORKSPACE_ID, MODEL_ID, 101000000002, auth=sim.credentials,
+    ...                     api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
+    >>> regions["Name"].head(3).tolist()
+    ['North America', 'NA', 'EMEA']
+    >>> sim.stop()
     """
     target = Target.of("list", workspace_id, model_id, list_id)
     return _read(
@@ -243,7 +252,7 @@ def _read(
     display = make_progress(progress, f"{target.kind} {target.object_id}")
     error: BaseException | None = None
     try:
-        plan = plan_of(transport)
+        plan = functools.cache(lambda: plan_of(transport))  # once the object is known to exist
         for attempt in range(options.retries + 1):
             try:
                 table = read_table(transport, target, export_type, plan, options, display)
@@ -251,8 +260,13 @@ def _read(
             except ExportFailedError as failed:
                 if attempt == options.retries:
                     raise
-                log.warning("%s; starting attempt %d of %d", failed, attempt + 2,
-                            options.retries + 1)
+                log.warning(
+                    "Export failed (read request %s, %s); starting attempt %d of %d",
+                    failed.request_id,
+                    "deleted" if failed.deleted else "kept",
+                    attempt + 2,
+                    options.retries + 1,
+                )
         return to_frame(table, dtype_backend=options.dtype_backend)
     except BaseException as raised:
         error = raised
@@ -269,16 +283,20 @@ def read_table(
     transport: Transport,
     target: Target,
     export_type: str,
-    plan: ColumnPlan,
+    plan: Callable[[], ColumnPlan],
     options: ReadOptions,
     display: ProgressDisplay,
 ) -> pa.Table:
-    """Run one read request to the end and return its data as one Arrow table."""
+    """Run one read request to the end and return its data as one Arrow table.
+
+    ``plan`` is called once the request has started, so an unknown id fails on the
+    read request itself.
+    """
     with ReadRequest.start(
         transport, target, export_type or "TABULAR_MULTI_COLUMN", keep=options.keep_request
     ) as request:
         display.start(request.request_id)
-        parser = CsvPageParser(plan, categorical=options.categorical)
+        parser = CsvPageParser(plan(), categorical=options.categorical)
         tables = []
         for page_no, data in request.iter_pages(
             schedule=options.schedule(), max_workers=options.max_workers, observer=display

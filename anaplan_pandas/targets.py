@@ -88,7 +88,9 @@ class Target:
     object_id: str
 
     @classmethod
-    def of(cls, kind: ObjectKind, workspace_id: object, model_id: object, object_id: object) -> Target:
+    def of(
+        cls, kind: ObjectKind, workspace_id: object, model_id: object, object_id: object
+    ) -> Target:
         """Build a target from user input, checking the shape of every id."""
         if kind not in ("view", "list"):
             raise ValueError(f"kind must be 'view' or 'list', got {kind!r}.")

@@ -46,8 +46,10 @@ class RetryPolicy:
 
     Examples
     --------
-    >>> RetryPolicy(attempts=3).delay(2)  # doctest: +SKIP
-    1.7
+    >>> 0.5 <= RetryPolicy(backoff=0.5).delay(2) <= 1.0  # 0.5 × 2, with jitter
+    True
+    >>> RetryPolicy().delay(1, retry_after=7.0)  # the server's Retry-After wins
+    7.0
     """
 
     attempts: int = 6
@@ -156,14 +158,14 @@ class Transport:
                 if self.auth.token_rejected(used):
                     reauthenticated = True
                     continue
-            if method in _RETRIED_METHODS and (status == 429 or status >= 500):
-                if retries + 1 < self.retry.attempts:
-                    retries += 1
-                    delay = self.retry.delay(retries, _retry_after(response))
-                    log.debug("%s %s answered %d; retry %d in %.2fs", method, path, status,
-                              retries, delay)
-                    time.sleep(delay)
-                    continue
+            retryable = method in _RETRIED_METHODS and (status == 429 or status >= 500)
+            if retryable and retries + 1 < self.retry.attempts:
+                retries += 1
+                delay = self.retry.delay(retries, _retry_after(response))
+                log.debug("%s %s answered %d; retry %d in %.2fs", method, path, status,
+                          retries, delay)
+                time.sleep(delay)
+                continue
             raise self._status_error(method, path, what, response)
 
     def json_of(self, response: requests.Response, what: str) -> dict:
@@ -319,4 +321,5 @@ def _path_of(response: requests.Response) -> str:
 def _quote(response: requests.Response, limit: int = 200) -> str:
     text = response.content[:limit].decode("utf-8", errors="replace")
     more = "…" if len(response.content) > limit else ""
-    return f"HTTP {response.status_code}, {response.headers.get('Content-Type', 'no type')}, {text!r}{more}"
+    kind = response.headers.get("Content-Type", "no type")
+    return f"HTTP {response.status_code}, {kind}, {text!r}{more}"

@@ -24,7 +24,7 @@ BOM = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True)
 class PageLayout:
-    """How the simulator cuts an export into pages.
+    r"""How the simulator cuts an export into pages.
 
     Parameters
     ----------
@@ -40,7 +40,7 @@ class PageLayout:
     bom : bool
         Start page 0 (and every page that carries the header) with a UTF-8 byte order mark.
     crlf : bool
-        End records with ``\\r\\n`` instead of ``\\n``.
+        End records with ``\r\n`` instead of ``\n``.
     """
 
     rows_per_page: int = 50_000
@@ -58,13 +58,13 @@ class PageLayout:
 
 
 class ExportPages:
-    """The pages of one export, cut from a single encoded buffer.
+    r"""The pages of one export, cut from a single encoded buffer.
 
     Examples
     --------
     >>> export = ExportPages(pa.table({"Item": ["a, b"], "Value": [1.5]}), PageLayout())
     >>> export.page(0)
-    b'Item,Value\\n"a, b",1.5\\n'
+    b'Item,Value\n"a, b",1.5\n'
     """
 
     def __init__(self, table: pa.Table, layout: PageLayout) -> None:
@@ -77,7 +77,7 @@ class ExportPages:
             starts = list(range(0, table.num_rows, layout.rows_per_page)) or [0]
             bounds = [int(offsets[i]) for i in starts] + [len(body)]
         else:
-            bounds = list(range(0, len(body), layout.page_bytes)) + [len(body)]
+            bounds = [*list(range(0, len(body), layout.page_bytes)), len(body)]
             if len(bounds) == 1:
                 bounds = [0, 0]
         self._bounds = bounds
@@ -96,13 +96,13 @@ class ExportPages:
 
 
 def encode_rows(table: pa.Table, eol: str = "\n") -> tuple[memoryview, np.ndarray]:
-    """Encode every row as one CSV record; return the bytes and the record offsets.
+    r"""Encode every row as one CSV record; return the bytes and the record offsets.
 
     Examples
     --------
     >>> body, offsets = encode_rows(pa.table({"a": ["x", None], "b": [1.0, 2.5]}))
     >>> bytes(body), offsets.tolist()
-    (b'x,1\\n,2.5\\n', [0, 4, 9])
+    (b'x,1\n,2.5\n', [0, 4, 9])
     """
     if table.num_rows == 0:
         return memoryview(b""), np.zeros(1, dtype=np.int64)

@@ -30,7 +30,8 @@ LAYOUTS = [
 
 
 def _layout_id(layout: PageLayout) -> str:
-    return f"header-{layout.header}-split-{layout.split}-bom{int(layout.bom)}-crlf{int(layout.crlf)}"
+    return (f"header-{layout.header}-split-{layout.split}"
+            f"-bom{int(layout.bom)}-crlf{int(layout.crlf)}")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS, ids=_layout_id)
@@ -149,9 +150,9 @@ def test_deadline_deletes_the_request(sim, connection):
 
 
 def test_faults_and_short_tokens_change_nothing_in_the_data(sim, connection):
-    sim.configure(faults=Faults(rate_limit=0.1, retry_after="0", unavailable=0.05,
-                                truncate_pages=0.05, token_lifetime=1.0, seed=3,
-                                pages_per_second=30))
+    faults = Faults(rate_limit=0.1, retry_after="0", unavailable=0.05, truncate_pages=0.05,
+                    token_lifetime=1.0, seed=3, pages_per_second=100)
+    sim.configure(layout=PageLayout(rows_per_page=50), faults=faults)
     frame = ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, **connection)
     assert_same_data(frame, sim.expected_frame("view", REVENUE_VIEW_ID))
     statuses = {c.status for c in sim.calls}

@@ -1,0 +1,96 @@
+"""CSV chunks to typed Arrow tables and DataFrames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from anaplan_pandas.frames import ColumnPlan, CsvPageParser, TableBuilder, combine_tables, to_frame
+
+COLUMNS = ["Product", "Region", "Units", "Note"]
+PLAN = ColumnPlan(dimensions={"Product", "Region"}, leading_dimensions=2)
+
+
+def _frame(chunks: list[bytes], plan: ColumnPlan = PLAN, **kw) -> pd.DataFrame:
+    builder = TableBuilder(COLUMNS, plan, **kw)
+    tables = [builder.parse(c) for c in chunks]
+    return to_frame(combine_tables(tables, builder.schema))
+
+
+def test_item_names_stay_text_and_numbers_become_numbers():
+    frame = _frame([b"001,2024,5,\n002,NA,7.5,hello\n"])
+    assert frame["Product"].tolist() == ["001", "002"]
+    assert frame["Region"].astype(str).tolist() == ["2024", "NA"]
+    assert str(frame["Product"].dtype) == "category"
+    assert frame["Units"].dtype == "float64" and frame["Units"].tolist() == [5.0, 7.5]
+    assert pd.isna(frame["Note"].iloc[0]) and frame["Note"].iloc[1] == "hello"
+
+
+def test_integers_are_widened_so_later_decimals_fit():
+    frame = _frame([b"a,b,1,x\n", b"c,d,2.25,y\n"])
+    assert frame["Units"].tolist() == [1.0, 2.25]
+
+
+def test_a_column_blank_on_the_first_page_is_typed_by_the_first_value():
+    frame = _frame([b"a,b,,\n", b"c,d,,\n", b"e,f,3.5,\n"])
+    assert frame["Units"].dtype == "float64"
+    assert frame["Units"].isna().tolist() == [True, True, False]
+
+
+def test_text_after_numbers_turns_the_column_to_text_with_a_warning():
+    with pytest.warns(UserWarning, match="'Note' looked like double"):
+        frame = _frame([b"a,b,1,1.5\n", b"c,d,2,A12\n"])
+    assert frame["Note"].tolist() == ["1.5", "A12"]
+
+
+def test_schema_is_fixed_from_the_first_chunk():
+    builder = TableBuilder(COLUMNS, PLAN)
+    first = builder.parse(b"a,b,1,x\n")
+    later = builder.parse(b"c,d,2,true\n")  # 'true' would infer boolean on its own
+    assert first.schema == later.schema
+    assert later.column("Note").to_pylist() == ["true"]
+
+
+def test_plain_strings_when_not_categorical():
+    frame = _frame([b"a,b,1,x\n"], categorical=False)
+    assert str(frame["Product"].dtype) != "category"
+
+
+def test_known_types_and_no_inference():
+    plan = ColumnPlan(types={"Units": pa.float64()}, infer=False)
+    frame = _frame([b"a,b,1,2\n"], plan)
+    assert frame["Units"].dtype == "float64"
+    assert frame["Note"].tolist() == ["2"]
+
+
+def test_wrong_number_of_fields_is_an_error():
+    with pytest.raises(pa.ArrowInvalid, match="Expected 4 columns"):
+        TableBuilder(COLUMNS, PLAN).parse(b"a,b,1\n")
+
+
+def test_duplicate_header_names_are_refused():
+    with pytest.raises(ValueError, match="more than once"):
+        TableBuilder(["A", "A"])
+
+
+@pytest.mark.parametrize(("backend", "dtype"), [
+    (None, "float64"), ("numpy_nullable", "Float64"), ("pyarrow", "double[pyarrow]"),
+])
+def test_dtype_backend(backend, dtype):
+    table = pa.table({"x": [1.5, None]})
+    assert str(to_frame(table, dtype_backend=backend)["x"].dtype) == dtype
+
+
+def test_unknown_dtype_backend():
+    with pytest.raises(ValueError, match="dtype_backend"):
+        to_frame(pa.table({"x": [1.0]}), dtype_backend="numpy")  # type: ignore[arg-type]
+
+
+def test_page_parser_handles_header_and_split_rows():
+    parser = CsvPageParser(ColumnPlan(leading_dimensions=1))
+    first = parser.feed(b"Item,Value\nA,1\nB,")
+    second = parser.feed(b"2\n")
+    last = parser.finish()
+    assert first.num_rows == 1 and second.num_rows == 1 and last is None
+    assert parser.schema.names == ["Item", "Value"]

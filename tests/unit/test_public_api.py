@@ -1,0 +1,30 @@
+"""The public surface cannot drift by accident."""
+
+from __future__ import annotations
+
+import importlib.resources
+
+import anaplan_pandas
+
+
+def test_exported_names():
+    assert sorted(anaplan_pandas.__all__) == sorted([
+        "AnaplanAuth", "AnaplanConnectionError", "AnaplanError", "AnaplanHTTPError",
+        "AuthenticationError", "BasicAuth", "ExportFailedError", "ModelBusyError",
+        "NotFoundError", "PollSchedule", "RateLimitError", "ReadOptions", "ReadRequest",
+        "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
+        "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "TokenAuth",
+        "Transport", "UnexpectedResponseError", "__version__", "connect", "read_list",
+        "read_view",
+    ])
+    for name in anaplan_pandas.__all__:
+        assert hasattr(anaplan_pandas, name)
+
+
+def test_every_error_has_one_root():
+    errors = [getattr(anaplan_pandas, n) for n in anaplan_pandas.__all__ if n.endswith("Error")]
+    assert all(issubclass(e, anaplan_pandas.AnaplanError) for e in errors)
+
+
+def test_ships_py_typed():
+    assert importlib.resources.files("anaplan_pandas").joinpath("py.typed").is_file()
