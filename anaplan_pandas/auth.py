@@ -35,7 +35,7 @@ TOKEN_ENV = "ANAPLAN_TOKEN"
 USERNAME_ENV = "ANAPLAN_USERNAME"
 PASSWORD_ENV = "ANAPLAN_PASSWORD"
 
-#: Renew this long before the token's ``expiresAt``.
+#: Renew this long before the token's ``expiresAt`` (or at 80 % of a shorter lifetime).
 RENEW_MARGIN_SECONDS = 300.0
 _AUTH_TIMEOUT = (10.0, 60.0)
 
@@ -57,6 +57,7 @@ class AnaplanAuth(AuthBase):
         self.verify = verify
         self._token: str | None = None
         self._expires_at = 0.0
+        self._renew_at = 0.0
         self._lock = threading.Lock()
         self._http: requests.Session | None = None
 
@@ -69,10 +70,16 @@ class AnaplanAuth(AuthBase):
         """Return a valid token, obtaining or renewing it first when needed."""
         with self._lock:
             if self._token is None:
-                self._token, self._expires_at = self._obtain()
-            elif time.time() > self._expires_at - RENEW_MARGIN_SECONDS:
-                self._token, self._expires_at = self._renew(self._token)
+                self._keep(*self._obtain())
+            elif time.time() > self._renew_at:
+                self._keep(*self._renew(self._token))
+            assert self._token is not None
             return self._token
+
+    def _keep(self, token: str, expires_at: float) -> None:
+        lifetime = max(0.0, expires_at - time.time())
+        self._token, self._expires_at = token, expires_at
+        self._renew_at = expires_at - min(RENEW_MARGIN_SECONDS, 0.2 * lifetime)
 
     def token_rejected(self, rejected: str | None) -> bool:
         """Forget ``rejected`` after the API answered 401; return whether a retry can help.
@@ -191,7 +198,7 @@ class TokenAuth(AnaplanAuth):
         if not token:
             raise AuthenticationError("The token is empty; pass the token string Anaplan issued.")
         self._token = token
-        self._expires_at = float("inf")
+        self._expires_at = self._renew_at = float("inf")
 
     def __repr__(self) -> str:
         return "TokenAuth(token=<hidden>)"

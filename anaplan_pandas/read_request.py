@@ -14,11 +14,14 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
+
+import pandas as pd
+import pyarrow as pa
 
 from anaplan_pandas.exceptions import (
     ExportFailedError,
@@ -28,6 +31,14 @@ from anaplan_pandas.exceptions import (
     ReadRequestTimeoutError,
     UnexpectedResponseError,
 )
+from anaplan_pandas.frames import (
+    ColumnPlan,
+    CsvPageParser,
+    DtypeBackend,
+    combine_tables,
+    to_frame,
+)
+from anaplan_pandas.metadata import list_column_plan, view_column_plan
 from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import Transport
 
@@ -160,12 +171,18 @@ class ReadObserver(Protocol):
     def on_page(self, page_no: int, size: int) -> None:
         """Page ``page_no`` (``size`` bytes) was handed on, in order."""
 
+    def on_rows(self, rows: int) -> None:
+        """``rows`` more rows were parsed."""
+
 
 class _NoObserver:
     def on_status(self, status: ReadRequestStatus) -> None:
         pass
 
     def on_page(self, page_no: int, size: int) -> None:
+        pass
+
+    def on_rows(self, rows: int) -> None:
         pass
 
 
@@ -190,12 +207,19 @@ class ReadRequest:
     """
 
     def __init__(
-        self, transport: Transport, target: Target, request_id: str, *, keep: bool = False
+        self,
+        transport: Transport,
+        target: Target,
+        request_id: str,
+        *,
+        keep: bool = False,
+        export_type: str = "TABULAR_MULTI_COLUMN",
     ) -> None:
         self.transport = transport
         self.target = target
         self.request_id = request_id
         self.keep = keep
+        self.export_type = export_type
         self.deleted = False
         self.last_status: ReadRequestStatus | None = None
         self._lock = threading.Lock()
@@ -225,7 +249,7 @@ class ReadRequest:
             "POST", f"{target.path}/readRequests", target.describe(), json=payload
         )
         status = ReadRequestStatus.from_body(transport.json_of(response, target.describe()), target)
-        request = cls(transport, target, status.request_id, keep=keep)
+        request = cls(transport, target, status.request_id, keep=keep, export_type=export_type)
         request.last_status = status
         log.info("started read request %s for %s", status.request_id, target.describe())
         return request
@@ -350,6 +374,84 @@ class ReadRequest:
             for future in pending.values():
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def column_plan(self) -> ColumnPlan:
+        """Which columns hold item names and which types are known, from the metadata."""
+        if self.target.kind == "view":
+            return view_column_plan(self.transport, self.target, self.export_type)
+        return list_column_plan(self.transport, self.target)
+
+    def iter_tables(
+        self,
+        *,
+        plan: ColumnPlan | None = None,
+        categorical: bool = True,
+        schedule: PollSchedule | None = None,
+        max_workers: int = 4,
+        observer: ReadObserver | None = None,
+    ) -> Iterator[pa.Table]:
+        """Yield the rows of each page as an Arrow table, in order, as pages arrive.
+
+        Column types are fixed from the first page. ``plan`` defaults to
+        :meth:`column_plan`.
+        """
+        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
+        yield from self._tables(parser, schedule, max_workers, observer or _NoObserver())
+
+    def iter_frames(
+        self, *, dtype_backend: DtypeBackend | None = None, **options: Any
+    ) -> Iterator[pd.DataFrame]:
+        """Yield one DataFrame per page as pages arrive; options as :meth:`iter_tables`."""
+        for table in self.iter_tables(**options):
+            yield to_frame(table, dtype_backend=dtype_backend)
+
+    def to_table(
+        self,
+        *,
+        plan: ColumnPlan | None = None,
+        categorical: bool = True,
+        schedule: PollSchedule | None = None,
+        max_workers: int = 4,
+        observer: ReadObserver | None = None,
+    ) -> pa.Table:
+        """Read every page and return one Arrow table (concatenated, not copied)."""
+        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
+        tables = list(self._tables(parser, schedule, max_workers, observer or _NoObserver()))
+        return combine_tables(tables, parser.schema)
+
+    def to_frame(
+        self, *, dtype_backend: DtypeBackend | None = None, **options: Any
+    ) -> pd.DataFrame:
+        """Read every page and return one DataFrame; options as :meth:`to_table`."""
+        return to_frame(self.to_table(**options), dtype_backend=dtype_backend)
+
+    def _tables(
+        self,
+        parser: CsvPageParser,
+        schedule: PollSchedule | None,
+        max_workers: int,
+        observer: ReadObserver,
+    ) -> Iterator[pa.Table]:
+        pages = self.iter_pages(schedule=schedule, max_workers=max_workers, observer=observer)
+        for page_no, data in pages:
+            table = self._parse(parser.feed, data, f"page {page_no}")
+            if table is not None:
+                observer.on_rows(table.num_rows)
+                yield table
+        table = self._parse(lambda _: parser.finish(), b"", "the end of the data")
+        if table is not None:
+            observer.on_rows(table.num_rows)
+            yield table
+
+    def _parse(
+        self, parse: Callable[[bytes], pa.Table | None], data: bytes, where: str
+    ) -> pa.Table | None:
+        try:
+            return parse(data)
+        except (pa.ArrowInvalid, ValueError) as error:
+            raise UnexpectedResponseError(
+                f"The CSV of {where} of {self.describe()} could not be parsed: {error}"
+            ) from error
 
     def _raise_if_ended(self, status: ReadRequestStatus) -> None:
         if status.is_failed:

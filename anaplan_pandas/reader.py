@@ -6,9 +6,7 @@ parser while the export runs, and always delete the request at the end.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -17,15 +15,8 @@ import pyarrow as pa
 import requests
 
 from anaplan_pandas.auth import AnaplanAuth, resolve_auth
-from anaplan_pandas.exceptions import ExportFailedError, UnexpectedResponseError
-from anaplan_pandas.frames import (
-    ColumnPlan,
-    CsvPageParser,
-    DtypeBackend,
-    combine_tables,
-    to_frame,
-)
-from anaplan_pandas.metadata import list_column_plan, view_column_plan
+from anaplan_pandas.exceptions import ExportFailedError
+from anaplan_pandas.frames import DtypeBackend, to_frame
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress
 from anaplan_pandas.read_request import PollSchedule, ReadRequest
 from anaplan_pandas.settings import resolve_api_url, resolve_auth_url
@@ -187,7 +178,6 @@ def read_view(
     target = Target.of("view", workspace_id, model_id, view_id)
     return _read(
         target,
-        lambda transport: view_column_plan(transport, target, export_type),
         export_type,
         auth,
         api_url,
@@ -227,8 +217,7 @@ def read_list(
     target = Target.of("list", workspace_id, model_id, list_id)
     return _read(
         target,
-        lambda transport: list_column_plan(transport, target),
-        "",
+        "TABULAR_MULTI_COLUMN",  # not sent for lists
         auth,
         api_url,
         auth_url,
@@ -239,7 +228,6 @@ def read_list(
 
 def _read(
     target: Target,
-    plan_of: Callable[[Transport], ColumnPlan],
     export_type: str,
     auth: object,
     api_url: str | None,
@@ -252,10 +240,9 @@ def _read(
     display = make_progress(progress, f"{target.kind} {target.object_id}")
     error: BaseException | None = None
     try:
-        plan = functools.cache(lambda: plan_of(transport))  # once the object is known to exist
         for attempt in range(options.retries + 1):
             try:
-                table = read_table(transport, target, export_type, plan, options, display)
+                table = read_table(transport, target, export_type, options, display)
                 break
             except ExportFailedError as failed:
                 if attempt == options.retries:
@@ -283,37 +270,19 @@ def read_table(
     transport: Transport,
     target: Target,
     export_type: str,
-    plan: Callable[[], ColumnPlan],
     options: ReadOptions,
     display: ProgressDisplay,
 ) -> pa.Table:
     """Run one read request to the end and return its data as one Arrow table.
 
-    ``plan`` is called once the request has started, so an unknown id fails on the
+    The metadata is read once the request has started, so an unknown id fails on the
     read request itself.
     """
-    with ReadRequest.start(
-        transport, target, export_type or "TABULAR_MULTI_COLUMN", keep=options.keep_request
-    ) as request:
+    with ReadRequest.start(transport, target, export_type, keep=options.keep_request) as request:
         display.start(request.request_id)
-        parser = CsvPageParser(plan(), categorical=options.categorical)
-        tables = []
-        for page_no, data in request.iter_pages(
-            schedule=options.schedule(), max_workers=options.max_workers, observer=display
-        ):
-            tables.append(_parse_page(parser.feed, data, page_no, request))
-            display.on_rows(tables[-1].num_rows if tables[-1] is not None else 0)
-        tables.append(_parse_page(lambda _: parser.finish(), b"", -1, request))
-        return combine_tables([t for t in tables if t is not None], parser.schema)
-
-
-def _parse_page(
-    parse: Callable[[bytes], pa.Table | None], data: bytes, page_no: int, request: ReadRequest
-) -> pa.Table | None:
-    try:
-        return parse(data)
-    except (pa.ArrowInvalid, ValueError) as error:
-        where = f"page {page_no}" if page_no >= 0 else "the end of the data"
-        raise UnexpectedResponseError(
-            f"The CSV of {where} of {request.describe()} could not be parsed: {error}"
-        ) from error
+        return request.to_table(
+            categorical=options.categorical,
+            schedule=options.schedule(),
+            max_workers=options.max_workers,
+            observer=display,
+        )

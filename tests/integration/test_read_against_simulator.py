@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import warnings
 
+import pandas as pd
 import pytest
 
 import anaplan_pandas as ap
@@ -205,3 +206,24 @@ def test_no_warning_on_a_clean_read(sim, connection):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, **connection)
+
+
+def test_handle_iterates_frames_as_pages_arrive(sim, connection):
+    sim.configure(faults=Faults(pages_per_second=50))
+    transport = ap.connect(sim.credentials, sim.api_url, sim.auth_url)
+    target = ap.Target.of("list", WORKSPACE_ID, MODEL_ID, CUSTOMERS_LIST_ID)
+    with ap.ReadRequest.start(transport, target) as request:
+        frames = list(request.iter_frames(max_workers=2))
+    expected = sim.expected_frame("list", CUSTOMERS_LIST_ID)
+    assert len(frames) == -(-expected.num_rows // 500)  # one frame per 500-row page
+    assert_same_data(pd.concat(frames, ignore_index=True), expected)
+    assert sim.live_requests() == []
+
+
+def test_handle_builds_the_dataframe(sim, connection):
+    transport = ap.connect(sim.credentials, sim.api_url, sim.auth_url)
+    target = ap.Target.of("view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID)
+    with ap.ReadRequest.start(transport, target) as request:
+        frame = request.to_frame(dtype_backend="numpy_nullable")
+    assert str(frame["Units"].dtype) == "Float64"
+    assert_same_data(frame, sim.expected_frame("view", REVENUE_VIEW_ID))

@@ -23,12 +23,13 @@ def token_info(value, seconds=2100):
 
 @responses.activate
 def test_basic_auth_obtains_then_refreshes_before_expiry():
-    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 200),
+    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 0),
                   status=201)
     responses.add(responses.POST, f"{AUTH}/token/refresh", json=token_info("a", 2100))
     auth = ap.BasicAuth("u@example.com", SECRET, AUTH)
-    assert auth.token() == "a"  # expires in 200 s: inside the renewal margin
+    assert auth.token() == "a"  # expires at once: renewed on the next use
     assert auth.token() == "a"
+    assert auth.token() == "a"  # renewed for 35 minutes: no third call
     assert [c.request.url.rsplit("/", 1)[1] for c in responses.calls] == ["authenticate",
                                                                          "refresh"]
     assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
@@ -37,7 +38,7 @@ def test_basic_auth_obtains_then_refreshes_before_expiry():
 
 @responses.activate
 def test_refresh_refused_means_authenticate_again():
-    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 10))
+    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 0))
     responses.add(responses.POST, f"{AUTH}/token/refresh", status=401,
                   json={"status": "FAILURE_BAD_CREDENTIAL", "statusMessage": "expired"})
     responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("b"))
