@@ -27,7 +27,14 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
 )
 from anaplan_pandas.read_request import PollSchedule, ReadRequest, ReadRequestStatus, RequestState
-from anaplan_pandas.reader import ReadOptions, connect, read_list, read_view
+from anaplan_pandas.reader import (
+    ReadOptions,
+    connect,
+    read_list,
+    read_view,
+    save_list,
+    save_view,
+)
 from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import RetryPolicy, Transport
 
@@ -61,4 +68,6 @@ __all__ = [
     "connect",
     "read_list",
     "read_view",
+    "save_list",
+    "save_view",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -271,3 +271,28 @@ class CsvPageParser:
             self.builder = TableBuilder(
                 self.aligner.columns, self.plan, categorical=self.categorical
             )
+
+
+def rebatch(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """Regroup a stream of tables into tables of exactly ``rows`` rows (the last may be short).
+
+    Examples
+    --------
+    >>> t = pa.table({"x": [1.0, 2.0, 3.0]})
+    >>> [b.num_rows for b in rebatch([t, t, t], 4)]
+    [4, 4, 1]
+    """
+    if rows < 1:
+        raise ValueError(f"chunksize must be at least 1, got {rows}.")
+    held: list[pa.Table] = []
+    count = 0
+    for table in tables:
+        held.append(table)
+        count += table.num_rows
+        while count >= rows:
+            combined = pa.concat_tables(held, promote_options="permissive")
+            yield combined.slice(0, rows)
+            rest = combined.slice(rows)
+            held, count = [rest], rest.num_rows
+    if count:
+        yield pa.concat_tables(held, promote_options="permissive")

@@ -1,4 +1,4 @@
-"""The functions analysts call: :func:`read_view` and :func:`read_list`.
+"""The functions analysts call: read a view or list into a DataFrame, in chunks, or to a file.
 
 They check the arguments, connect, start a read request, stream its pages through the
 parser while the export runs, and always delete the request at the end.
@@ -6,17 +6,20 @@ parser while the export runs, and always delete the request at the end.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import pandas as pd
-import pyarrow as pa
 import requests
 
 from anaplan_pandas.auth import AnaplanAuth, resolve_auth
 from anaplan_pandas.exceptions import ExportFailedError
-from anaplan_pandas.frames import DtypeBackend, to_frame
+from anaplan_pandas.files import FileFormat, TableFileWriter
+from anaplan_pandas.frames import DtypeBackend, rebatch, to_frame
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress
 from anaplan_pandas.read_request import PollSchedule, ReadRequest
 from anaplan_pandas.settings import resolve_api_url, resolve_auth_url
@@ -24,6 +27,8 @@ from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import RetryPolicy, Transport
 
 log = logging.getLogger("anaplan_pandas")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,38 @@ def connect(
     )
 
 
+@overload
+def read_view(
+    workspace_id: str,
+    model_id: str,
+    view_id: int | str,
+    *,
+    export_type: str = ...,
+    auth: object = ...,
+    api_url: str | None = ...,
+    auth_url: str | None = ...,
+    progress: ProgressChoice = ...,
+    chunksize: None = ...,
+    **options: Any,
+) -> pd.DataFrame: ...
+
+
+@overload
+def read_view(
+    workspace_id: str,
+    model_id: str,
+    view_id: int | str,
+    *,
+    export_type: str = ...,
+    auth: object = ...,
+    api_url: str | None = ...,
+    auth_url: str | None = ...,
+    progress: ProgressChoice = ...,
+    chunksize: int,
+    **options: Any,
+) -> Iterator[pd.DataFrame]: ...
+
+
 def read_view(
     workspace_id: str,
     model_id: str,
@@ -128,8 +165,9 @@ def read_view(
     api_url: str | None = None,
     auth_url: str | None = None,
     progress: ProgressChoice = "auto",
+    chunksize: int | None = None,
     **options: Any,
-) -> pd.DataFrame:
+) -> pd.DataFrame | Iterator[pd.DataFrame]:
     """Read an Anaplan view of any size into a DataFrame through a large read request.
 
     Parameters
@@ -148,13 +186,16 @@ def read_view(
         Integration and Authentication API bases (``ANAPLAN_API_URL``, ``ANAPLAN_AUTH_URL``).
     progress : {"auto", "tqdm", "widget", None, False}
         A widget in Jupyter, a text bar in a terminal, or nothing.
+    chunksize : int, optional
+        Return an iterator of DataFrames of this many rows instead of one DataFrame, as in
+        :func:`pandas.read_csv`; memory then stays bounded whatever the view's size.
     **options
         See :class:`ReadOptions`: ``timeout``, ``retries``, ``keep_request``,
         ``max_workers``, ``categorical``, ``dtype_backend``, ``poll_interval``, …
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame, or an iterator of DataFrames with ``chunksize``
         Item-name columns first (as text), then the values.
 
     Raises
@@ -173,18 +214,47 @@ def read_view(
     ...                api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
     >>> df.columns.tolist()
     ['Products', 'Time', 'Regions', 'Units', 'Price', 'Revenue', 'Cost', 'Comment']
+    >>> chunks = read_view(WORKSPACE_ID, MODEL_ID, 102000000001, auth=sim.credentials,
+    ...                    api_url=sim.api_url, auth_url=sim.auth_url, progress=None,
+    ...                    chunksize=1000)
+    >>> [len(chunk) for chunk in chunks]
+    [1000, 1000, 880]
     >>> sim.stop()
     """
     target = Target.of("view", workspace_id, model_id, view_id)
-    return _read(
-        target,
-        export_type,
-        auth,
-        api_url,
-        auth_url,
-        progress,
-        ReadOptions.from_keywords(options),
-    )
+    call = _Call(target, export_type, auth, api_url, auth_url, progress,
+                 ReadOptions.from_keywords(options))
+    return call.frame() if chunksize is None else call.chunks(chunksize)
+
+
+@overload
+def read_list(
+    workspace_id: str,
+    model_id: str,
+    list_id: int | str,
+    *,
+    auth: object = ...,
+    api_url: str | None = ...,
+    auth_url: str | None = ...,
+    progress: ProgressChoice = ...,
+    chunksize: None = ...,
+    **options: Any,
+) -> pd.DataFrame: ...
+
+
+@overload
+def read_list(
+    workspace_id: str,
+    model_id: str,
+    list_id: int | str,
+    *,
+    auth: object = ...,
+    api_url: str | None = ...,
+    auth_url: str | None = ...,
+    progress: ProgressChoice = ...,
+    chunksize: int,
+    **options: Any,
+) -> Iterator[pd.DataFrame]: ...
 
 
 def read_list(
@@ -196,8 +266,9 @@ def read_list(
     api_url: str | None = None,
     auth_url: str | None = None,
     progress: ProgressChoice = "auto",
+    chunksize: int | None = None,
     **options: Any,
-) -> pd.DataFrame:
+) -> pd.DataFrame | Iterator[pd.DataFrame]:
     """Read an Anaplan list of any size into a DataFrame through a large read request.
 
     Parameters are those of :func:`read_view`, without ``export_type``. Number properties
@@ -215,74 +286,182 @@ def read_list(
     >>> sim.stop()
     """
     target = Target.of("list", workspace_id, model_id, list_id)
-    return _read(
-        target,
-        "TABULAR_MULTI_COLUMN",  # not sent for lists
-        auth,
-        api_url,
-        auth_url,
-        progress,
-        ReadOptions.from_keywords(options),
-    )
+    call = _Call(target, "TABULAR_MULTI_COLUMN", auth, api_url, auth_url, progress,
+                 ReadOptions.from_keywords(options))
+    return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
-def _read(
-    target: Target,
-    export_type: str,
-    auth: object,
-    api_url: str | None,
-    auth_url: str | None,
-    progress: ProgressChoice,
-    options: ReadOptions,
-) -> pd.DataFrame:
-    made_auth = not isinstance(auth, AnaplanAuth)
-    transport = connect(auth, api_url, auth_url, verify=options.verify, session=options.session)
-    display = make_progress(progress, f"{target.kind} {target.object_id}")
-    error: BaseException | None = None
-    try:
-        for attempt in range(options.retries + 1):
+def save_view(
+    workspace_id: str,
+    model_id: str,
+    view_id: int | str,
+    path: str | os.PathLike[str],
+    *,
+    file_format: FileFormat | None = None,
+    export_type: str = "TABULAR_MULTI_COLUMN",
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    progress: ProgressChoice = "auto",
+    **options: Any,
+) -> int:
+    """Stream a view into a Parquet or CSV file, page by page; return the rows written.
+
+    The whole view is never held in memory, so views larger than memory can be saved.
+    The format comes from the suffix (``.parquet``, ``.pq``, ``.csv``) or ``file_format``.
+    The file appears under its name only once complete. Other parameters as in
+    :func:`read_view`.
+
+    Examples
+    --------
+    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+    >>> sim = Simulator(revenue_rows=2880).start()  # a local Anaplan on 127.0.0.1
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "revenue.parquet")
+    >>> save_view(WORKSPACE_ID, MODEL_ID, 102000000001, path, auth=sim.credentials,
+    ...           api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
+    2880
+    >>> sim.stop()
+    """
+    target = Target.of("view", workspace_id, model_id, view_id)
+    call = _Call(target, export_type, auth, api_url, auth_url, progress,
+                 ReadOptions.from_keywords(options))
+    return call.save(path, file_format)
+
+
+def save_list(
+    workspace_id: str,
+    model_id: str,
+    list_id: int | str,
+    path: str | os.PathLike[str],
+    *,
+    file_format: FileFormat | None = None,
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    progress: ProgressChoice = "auto",
+    **options: Any,
+) -> int:
+    """Stream a list into a Parquet or CSV file, page by page; return the rows written.
+
+    Examples
+    --------
+    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+    >>> sim = Simulator(revenue_rows=2880).start()  # a local Anaplan on 127.0.0.1
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "regions.csv")
+    >>> save_list(WORKSPACE_ID, MODEL_ID, 101000000002, path, auth=sim.credentials,
+    ...           api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
+    12
+    >>> sim.stop()
+    """
+    target = Target.of("list", workspace_id, model_id, list_id)
+    call = _Call(target, "TABULAR_MULTI_COLUMN", auth, api_url, auth_url, progress,
+                 ReadOptions.from_keywords(options))
+    return call.save(path, file_format)
+
+
+@dataclass
+class _Call:
+    """One public call: connect, show progress, run read requests, always clean up."""
+
+    target: Target
+    export_type: str
+    auth: object
+    api_url: str | None
+    auth_url: str | None
+    progress: ProgressChoice
+    options: ReadOptions
+
+    def frame(self) -> pd.DataFrame:
+        with self._session() as (transport, display):
+            table = self._with_retries(
+                lambda: self._run(transport, display, lambda request: request.to_table(
+                    **self._table_options(display)))
+            )
+            return to_frame(table, dtype_backend=self.options.dtype_backend)
+
+    def chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+        if chunksize < 1:
+            raise ValueError(f"chunksize must be at least 1, got {chunksize}.")
+        if self.options.retries:
+            raise ValueError(
+                "retries= cannot be combined with chunksize=: the chunks already handed out "
+                "cannot be taken back. Catch ExportFailedError and read again instead."
+            )
+        return self._chunks(chunksize)
+
+    def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+        with self._session() as (transport, display), self._request(transport, display) as request:
+            tables = request.iter_tables(**self._table_options(display))
+            for table in rebatch(tables, chunksize):
+                yield to_frame(table, dtype_backend=self.options.dtype_backend)
+
+    def save(self, path: str | os.PathLike[str], file_format: FileFormat | None) -> int:
+        writer_of = lambda: TableFileWriter(path, file_format)  # noqa: E731
+        writer_of()  # check the format before anything is started
+
+        def write(request: ReadRequest) -> int:
+            with writer_of() as writer:
+                for table in request.iter_tables(**self._table_options(display)):
+                    writer.write(table)
+            return writer.rows
+
+        with self._session() as (transport, display):
+            return self._with_retries(lambda: self._run(transport, display, write))
+
+    def _table_options(self, display: ProgressDisplay) -> dict[str, Any]:
+        return {
+            "categorical": self.options.categorical,
+            "schedule": self.options.schedule(),
+            "max_workers": self.options.max_workers,
+            "observer": display,
+        }
+
+    def _run(
+        self, transport: Transport, display: ProgressDisplay, work: Callable[[ReadRequest], T]
+    ) -> T:
+        with self._request(transport, display) as request:
+            return work(request)
+
+    @contextlib.contextmanager
+    def _request(self, transport: Transport, display: ProgressDisplay) -> Iterator[ReadRequest]:
+        with ReadRequest.start(
+            transport, self.target, self.export_type, keep=self.options.keep_request
+        ) as request:
+            display.start(request.request_id)
+            yield request
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[tuple[Transport, ProgressDisplay]]:
+        transport = connect(self.auth, self.api_url, self.auth_url, verify=self.options.verify,
+                            session=self.options.session)
+        display = make_progress(self.progress, f"{self.target.kind} {self.target.object_id}")
+        error: BaseException | None = None
+        try:
+            yield transport, display
+        except BaseException as raised:
+            error = raised
+            raise
+        finally:
+            display.finish(error)
+            if not isinstance(self.auth, AnaplanAuth):
+                transport.auth.close()
+            if self.options.session is None:
+                transport.session.close()
+
+    def _with_retries(self, attempt: Callable[[], T]) -> T:
+        for number in range(1, self.options.retries + 2):
             try:
-                table = read_table(transport, target, export_type, options, display)
-                break
+                return attempt()
             except ExportFailedError as failed:
-                if attempt == options.retries:
+                if number > self.options.retries:
                     raise
                 log.warning(
                     "Export failed (read request %s, %s); starting attempt %d of %d",
                     failed.request_id,
                     "deleted" if failed.deleted else "kept",
-                    attempt + 2,
-                    options.retries + 1,
+                    number + 1,
+                    self.options.retries + 1,
                 )
-        return to_frame(table, dtype_backend=options.dtype_backend)
-    except BaseException as raised:
-        error = raised
-        raise
-    finally:
-        display.finish(error)
-        if made_auth:
-            transport.auth.close()
-        if options.session is None:
-            transport.session.close()
-
-
-def read_table(
-    transport: Transport,
-    target: Target,
-    export_type: str,
-    options: ReadOptions,
-    display: ProgressDisplay,
-) -> pa.Table:
-    """Run one read request to the end and return its data as one Arrow table.
-
-    The metadata is read once the request has started, so an unknown id fails on the
-    read request itself.
-    """
-    with ReadRequest.start(transport, target, export_type, keep=options.keep_request) as request:
-        display.start(request.request_id)
-        return request.to_table(
-            categorical=options.categorical,
-            schedule=options.schedule(),
-            max_workers=options.max_workers,
-            observer=display,
-        )
+        raise AssertionError("unreachable")

@@ -112,6 +112,7 @@ class ReadRequestRecord:
     faults: Faults
     fails: bool
     created: float = field(default_factory=time.monotonic)
+    created_wall: float = field(default_factory=time.time)
     last_activity: float = field(default_factory=time.monotonic)
     deleted_state: str | None = None
 
@@ -124,6 +125,14 @@ class ReadRequestRecord:
             return self.export.count
         produced = int((now - running_since) * self.faults.pages_per_second)
         return min(self.export.count, produced)
+
+    def complete_at(self) -> float | None:
+        """Wall-clock time at which the last page exists (``None`` if it never will)."""
+        if self.fails and self.faults.fail_after_pages is not None:
+            return None
+        rate = self.faults.pages_per_second
+        produce = self.export.count / rate if rate else 0.0
+        return self.created_wall + self.faults.not_started_seconds + produce
 
     def status(self, now: float) -> tuple[str, int, bool]:
         """``(requestState, availablePages, successful)`` at ``now``."""
@@ -198,6 +207,7 @@ class Simulator:
         self.calls: list[Call] = []
         self.page_fetches: list[PageFetch] = []
         self.failed_exports = 0
+        self.completed_requests: dict[str, float | None] = {}
         self._tokens: dict[str, float] = {}
         self._exports: dict[tuple[Any, ...], ExportPages] = {}
         self._lock = threading.RLock()
@@ -730,6 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.sim._lock:
             record.deleted_state = final
             self.sim.requests.pop(record.request_id, None)
+            self.sim.completed_requests[record.request_id] = record.complete_at()
         payload = self._read_payload(record, full=False)
         payload[f"{record.kind}ReadRequest"].update(requestState=final, successful=True)
         self._ok(f"{record.kind}ReadRequest", **payload)
@@ -751,7 +762,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _sim_state(self) -> None:
         with self.sim._lock:
             fetches = [dataclasses.asdict(f) for f in self.sim.page_fetches]
-        self._json(200, {"live_requests": self.sim.live_requests(), "page_fetches": fetches})
+            complete_at = {r: rec.complete_at() for r, rec in self.sim.requests.items()}
+            complete_at.update(self.sim.completed_requests)
+        self._json(200, {"live_requests": self.sim.live_requests(), "page_fetches": fetches,
+                         "complete_at": complete_at})
 
 
 def _write_throttled(stream: Any, body: bytes, bandwidth: float | None) -> None:

@@ -15,7 +15,7 @@ def test_exported_names():
         "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
         "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "TokenAuth",
         "Transport", "UnexpectedResponseError", "__version__", "connect", "read_list",
-        "read_view",
+        "read_view", "save_list", "save_view",
     ])
     for name in anaplan_pandas.__all__:
         assert hasattr(anaplan_pandas, name)

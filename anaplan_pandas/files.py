@@ -1,0 +1,131 @@
+"""Stream Arrow tables into a Parquet or CSV file without holding the whole view.
+
+Tables are written as they arrive. The file's schema is fixed by the first tables: a
+column still blank everywhere after :data:`SETTLE_ROWS` rows is written as text. The data
+goes to ``<path>.partial`` and is renamed to ``path`` only when complete, so a failed or
+interrupted read never leaves a half-written file under the real name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+FileFormat = Literal["parquet", "csv"]
+
+#: Rows held back, at most, while waiting for every column's type to be known.
+SETTLE_ROWS = 1_000_000
+
+_SUFFIXES: dict[str, FileFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+
+
+def format_of(path: str | os.PathLike[str], file_format: FileFormat | None = None) -> FileFormat:
+    """The file format: as given, or from the file name's suffix.
+
+    Examples
+    --------
+    >>> format_of("revenue.parquet"), format_of("out.txt", "csv")
+    ('parquet', 'csv')
+    """
+    if file_format is not None:
+        if file_format not in ("parquet", "csv"):
+            raise ValueError(f"file_format must be 'parquet' or 'csv', got {file_format!r}.")
+        return file_format
+    suffix = Path(path).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise ValueError(
+            f"Cannot tell the format of {os.fspath(path)!r}: name it .parquet or .csv, or pass "
+            "file_format='parquet' or 'csv'."
+        )
+    return _SUFFIXES[suffix]
+
+
+class TableFileWriter:
+    """Write a stream of tables to one Parquet or CSV file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.parquet")
+    >>> with TableFileWriter(path) as writer:
+    ...     writer.write(pa.table({"x": [1.0, 2.0]}))
+    >>> pq.read_table(path).num_rows
+    2
+    """
+
+    def __init__(self, path: str | os.PathLike[str], file_format: FileFormat | None = None):
+        self.path = Path(path)
+        self.format = format_of(path, file_format)
+        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.rows = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._schema: pa.Schema | None = None
+        self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        """Add the rows of ``table``."""
+        self.rows += table.num_rows
+        if self._writer is None:
+            self._pending.append(table)
+            self._pending_rows += table.num_rows
+            settled = not any(pa.types.is_null(t) for t in table.schema.types)
+            if settled or self._pending_rows >= SETTLE_ROWS:
+                self._open(table.schema)
+            return
+        self._write(table)
+
+    def close(self) -> None:
+        """Finish the file and give it its real name."""
+        if self._writer is None:
+            if not self._pending:
+                raise ValueError("Nothing to write: the read returned no columns.")
+            self._open(self._pending[-1].schema)
+        assert self._writer is not None
+        self._writer.close()
+        os.replace(self.partial, self.path)
+
+    def abort(self) -> None:
+        """Stop writing and remove the partial file."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.partial.unlink()
+
+    def __enter__(self) -> TableFileWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _open(self, schema: pa.Schema) -> None:
+        fields = []
+        for field in schema:
+            text_in_csv = self.format == "csv" and pa.types.is_dictionary(field.type)
+            if pa.types.is_null(field.type) or text_in_csv:
+                field = field.with_type(pa.string())
+            fields.append(field)
+        self._schema = pa.schema(fields)
+        if self.format == "parquet":
+            self._writer = pq.ParquetWriter(self.partial, self._schema)
+        else:
+            self._writer = pacsv.CSVWriter(self.partial, self._schema)
+        pending, self._pending = self._pending, []
+        for table in pending:
+            self._write(table)
+
+    def _write(self, table: pa.Table) -> None:
+        assert self._writer is not None and self._schema is not None
+        if not table.schema.equals(self._schema):
+            table = table.cast(self._schema)
+        self._writer.write_table(table)

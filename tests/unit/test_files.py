@@ -1,0 +1,51 @@
+"""Streaming tables into files."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from anaplan_pandas import files
+from anaplan_pandas.files import TableFileWriter, format_of
+
+
+def test_a_column_blank_at_first_gets_its_later_type(tmp_path):
+    path = tmp_path / "x.parquet"
+    with TableFileWriter(path) as writer:
+        writer.write(pa.table({"a": ["x"], "b": pa.nulls(1)}))
+        writer.write(pa.table({"a": ["y"], "b": [2.5]}))
+    table = pq.read_table(path)
+    assert table.schema.field("b").type == pa.float64()
+    assert table.column("b").to_pylist() == [None, 2.5]
+
+
+def test_a_column_blank_for_too_long_becomes_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "SETTLE_ROWS", 2)
+    path = tmp_path / "x.parquet"
+    with TableFileWriter(path) as writer:
+        writer.write(pa.table({"b": pa.nulls(2)}))
+        writer.write(pa.table({"b": [2.5]}))
+    assert pq.read_table(path).column("b").to_pylist() == [None, None, "2.5"]
+
+
+def test_csv_writes_dictionary_columns_as_text(tmp_path):
+    path = tmp_path / "x.csv"
+    with TableFileWriter(path) as writer:
+        writer.write(pa.table({"a": pa.array(["001", "a, b"]).dictionary_encode()}))
+    assert path.read_text() == '"a"\n"001"\n"a, b"\n'
+
+
+def test_error_removes_the_partial_file(tmp_path):
+    path = tmp_path / "x.parquet"
+    with pytest.raises(RuntimeError), TableFileWriter(path) as writer:  # noqa: PT012
+        writer.write(pa.table({"a": [1.0]}))
+        raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_format_from_suffix_or_argument():
+    assert format_of("a.PQ") == "parquet"
+    assert format_of("a.txt", "csv") == "csv"
+    with pytest.raises(ValueError, match="file_format"):
+        format_of("a.csv", "xlsx")  # type: ignore[arg-type]
