@@ -1,8 +1,8 @@
 """Stream Arrow tables into a Parquet or CSV file without holding the whole view.
 
-Tables are written as they arrive. The file's schema is fixed by the first tables: a
-column still blank everywhere after :data:`SETTLE_ROWS` rows is written as text. The data
-goes to ``<path>.partial`` and is renamed to ``path`` only when complete, so a failed or
+Tables are written as they arrive, with the schema of the first one (the parser fixes
+every column's type on the first page; a column blank there is text). The data goes to
+``<path>.partial`` and is renamed to ``path`` only when complete, so a failed or
 interrupted read never leaves a half-written file under the real name.
 """
 
@@ -18,9 +18,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 FileFormat = Literal["parquet", "csv"]
-
-#: Rows held back, at most, while waiting for every column's type to be known.
-SETTLE_ROWS = 1_000_000
 
 _SUFFIXES: dict[str, FileFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 
@@ -64,29 +61,25 @@ class TableFileWriter:
         self.format = format_of(path, file_format)
         self.partial = self.path.with_name(self.path.name + ".partial")
         self.rows = 0
-        self._pending: list[pa.Table] = []
-        self._pending_rows = 0
         self._schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
 
     def write(self, table: pa.Table) -> None:
         """Add the rows of ``table``."""
+        if self._writer is None:
+            self._open(table.schema)
+        assert self._writer is not None and self._schema is not None
+        if not table.schema.equals(self._schema):
+            table = table.cast(self._schema)
+        self._writer.write_table(table)
         self.rows += table.num_rows
-        if self._writer is None:
-            self._pending.append(table)
-            self._pending_rows += table.num_rows
-            settled = not any(pa.types.is_null(t) for t in table.schema.types)
-            if settled or self._pending_rows >= SETTLE_ROWS:
-                self._open(table.schema)
-            return
-        self._write(table)
 
-    def close(self) -> None:
-        """Finish the file and give it its real name."""
+    def close(self, schema: pa.Schema | None = None) -> None:
+        """Finish the file and give it its real name (``schema`` if nothing was written)."""
         if self._writer is None:
-            if not self._pending:
+            if schema is None:
                 raise ValueError("Nothing to write: the read returned no columns.")
-            self._open(self._pending[-1].schema)
+            self._open(schema)
         assert self._writer is not None
         self._writer.close()
         os.replace(self.partial, self.path)
@@ -120,12 +113,3 @@ class TableFileWriter:
             self._writer = pq.ParquetWriter(self.partial, self._schema)
         else:
             self._writer = pacsv.CSVWriter(self.partial, self._schema)
-        pending, self._pending = self._pending, []
-        for table in pending:
-            self._write(table)
-
-    def _write(self, table: pa.Table) -> None:
-        assert self._writer is not None and self._schema is not None
-        if not table.schema.equals(self._schema):
-            table = table.cast(self._schema)
-        self._writer.write_table(table)

@@ -17,14 +17,18 @@ at first) turns that column into text, with a warning, rather than failing the r
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from anaplan_pandas.pages import RecordAligner
@@ -89,6 +93,9 @@ class ColumnPlan:
 class TableBuilder:
     r"""Parse whole-record CSV chunks (no header) into Arrow tables of one fixed schema.
 
+    The first chunk fixes every column's type; later chunks are parsed with those types,
+    so they can be parsed side by side (:meth:`read` is thread-safe).
+
     Examples
     --------
     >>> builder = TableBuilder(["Product", "Units"], ColumnPlan(leading_dimensions=1))
@@ -108,6 +115,8 @@ class TableBuilder:
         self.dimension_columns = [
             name for i, name in enumerate(self.columns) if plan.is_dimension(name, i)
         ]
+        #: Columns blank throughout the first chunk: text until the end decides.
+        self.blank_at_first: list[str] = []
         self._fixed: dict[str, pa.DataType] = {}
         for name in self.columns:
             if name in self.dimension_columns:
@@ -116,48 +125,73 @@ class TableBuilder:
                 self._fixed[name] = plan.types[name]
             elif not plan.infer:
                 self._fixed[name] = _TEXT
-        self._read_options = pacsv.ReadOptions(column_names=self.columns)
         self._parse_options = pacsv.ParseOptions(newlines_in_values=True)
 
     @property
     def schema(self) -> pa.Schema:
-        """The schema every table is cast to; undecided columns are ``null`` so far."""
+        """The schema every table is cast to (``null`` for columns not yet decided)."""
         return pa.schema([(name, self._fixed.get(name, pa.null())) for name in self.columns])
 
+    @property
+    def decided(self) -> bool:
+        """Whether every column's type is fixed (after the first chunk)."""
+        return len(self._fixed) == len(self.columns)
+
     def parse(self, chunk: bytes | memoryview) -> pa.Table:
-        """Parse one chunk of whole records into a table of the current schema."""
+        """Parse one chunk of whole records into a table of the schema."""
         if len(chunk) == 0:
             return self.schema.empty_table()
+        if not self.decided:
+            self._decide(chunk)
         while True:
             try:
-                table = pacsv.read_csv(
-                    pa.py_buffer(chunk),
-                    read_options=self._read_options,
-                    parse_options=self._parse_options,
-                    convert_options=self._convert_options(),
-                )
+                return self.read(chunk)
             except pa.ArrowInvalid as error:
                 if not self._loosen(str(error)):
                     raise
-                continue
-            return self._settle(table)
 
-    def _convert_options(self) -> pacsv.ConvertOptions:
+    def read(self, chunk: bytes | memoryview, *, use_threads: bool = True) -> pa.Table:
+        """Parse with the types fixed so far (thread-safe; inference for undecided ones)."""
+        return pacsv.read_csv(
+            pa.py_buffer(chunk),
+            read_options=pacsv.ReadOptions(column_names=self.columns, use_threads=use_threads),
+            parse_options=self._parse_options,
+            convert_options=self._convert_options(self._fixed),
+        )
+
+    def _convert_options(self, types: Mapping[str, pa.DataType]) -> pacsv.ConvertOptions:
         return pacsv.ConvertOptions(
-            column_types=self._fixed,
+            column_types=dict(types),
             null_values=[""],
             strings_can_be_null=True,
             true_values=["true", "TRUE", "True"],
             false_values=["false", "FALSE", "False"],
         )
 
-    def _settle(self, table: pa.Table) -> pa.Table:
-        """Fix the types of columns decided by this chunk and cast to the schema."""
-        for name, type_ in zip(table.column_names, table.schema.types, strict=False):
-            if name not in self._fixed and not pa.types.is_null(type_):
-                self._fixed[name] = pa.float64() if pa.types.is_integer(type_) else type_
-        schema = self.schema
-        return table if table.schema.equals(schema) else table.cast(schema)
+    def _decide(self, chunk: bytes | memoryview) -> None:
+        """Fix the type of every column from the first chunk.
+
+        A column is numeric only if every value in it is written as a plain number (so
+        ``0042`` keeps its zeros as text); a blank column is text until the end.
+        """
+        inferred = self.read(chunk)
+        undecided = [n for n in self.columns if n not in self._fixed]
+        as_text = pacsv.read_csv(
+            pa.py_buffer(chunk),
+            read_options=pacsv.ReadOptions(column_names=self.columns),
+            parse_options=self._parse_options,
+            convert_options=self._convert_options({n: _TEXT for n in undecided}),
+        )
+        for name in undecided:
+            type_ = inferred.schema.field(name).type
+            if pa.types.is_null(type_):
+                self.blank_at_first.append(name)
+                self._fixed[name] = _TEXT
+            elif pa.types.is_integer(type_) or pa.types.is_floating(type_):
+                plain = plain_numbers(as_text.column(name))
+                self._fixed[name] = pa.float64() if plain else _TEXT
+            else:
+                self._fixed[name] = type_
 
     def _loosen(self, message: str) -> bool:
         """Turn the column a conversion error names into text; return whether it did."""
@@ -172,10 +206,42 @@ class TableBuilder:
                 f"Column {name!r} looked like {self._fixed[name]} on the first page but holds "
                 "text further on; it is read as text.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         self._fixed[name] = _TEXT
         return True
+
+
+_PLAIN_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$|^-?(NaN|Infinity)$"
+
+
+def plain_numbers(column: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether every non-blank text value is a number written plainly (no leading zeros).
+
+    Examples
+    --------
+    >>> plain_numbers(pa.array(["1", "2.5", None, "-1e+20"])), plain_numbers(pa.array(["0042"]))
+    (True, False)
+    """
+    values = column.drop_null()
+    return len(values) == 0 or pc.all(pc.match_substring_regex(values, _PLAIN_NUMBER)).as_py()
+
+
+def promote_numbers(table: pa.Table, names: Iterable[str]) -> pa.Table:
+    """Turn text columns whose every value is a plain number into ``float64``.
+
+    Examples
+    --------
+    >>> promote_numbers(pa.table({"x": ["1.5", None]}), ["x"]).schema.types
+    [DataType(double)]
+    """
+    for name in names:
+        column = table.column(name)
+        has_values = column.null_count < len(column)
+        if pa.types.is_string(column.type) and has_values and plain_numbers(column):
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, column.cast(pa.float64()))
+    return table
 
 
 def combine_tables(tables: Sequence[pa.Table], schema: pa.Schema) -> pa.Table:
@@ -228,8 +294,27 @@ _NULLABLE = {
 }
 
 
+class PageParseError(ValueError):
+    """A page's CSV could not be parsed; ``page_no`` is -1 for the end of the data."""
+
+    def __init__(self, page_no: int, error: Exception) -> None:
+        self.where = f"page {page_no}" if page_no >= 0 else "the end of the data"
+        self.reason = str(error)
+        super().__init__(f"{self.where}: {self.reason}")
+        self.page_no = page_no
+
+
+def parse_workers() -> int:
+    """Threads that parse pages side by side: one more than the cores, at most 8."""
+    return min(8, (os.cpu_count() or 1) + 1)
+
+
 class CsvPageParser:
     r"""Pages in, Arrow tables out: record alignment, header handling and parsing together.
+
+    :meth:`tables` parses the pages of a stream side by side on several threads, which
+    beats one parse at a time with pyarrow's own threads (pages of a few MB are too small
+    to keep every core busy); :meth:`feed` and :meth:`finish` take one page at a time.
 
     Examples
     --------
@@ -238,6 +323,9 @@ class CsvPageParser:
     1
     >>> parser.finish() is None
     True
+    >>> pages = [(0, b"Item,Value\nA,1\nB,"), (1, b"2\n")]
+    >>> [t.num_rows for t in CsvPageParser().tables(pages)]
+    [1, 1]
     """
 
     def __init__(self, plan: ColumnPlan | None = None, *, categorical: bool = True) -> None:
@@ -254,11 +342,75 @@ class CsvPageParser:
         """Return the table of the last record if the last page did not end with a line end."""
         return self._parse(self.aligner.finish())
 
+    def tables(
+        self, pages: Iterable[tuple[int, bytes]], workers: int | None = None
+    ) -> Iterator[pa.Table]:
+        """Yield one table per page, in order, parsing up to ``workers`` pages at once.
+
+        The first page with data is parsed alone, so that it fixes the column types the
+        others are parsed with. Errors are raised as :class:`PageParseError`.
+        """
+        workers = workers or parse_workers()
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="anaplan-parse")
+        pending: deque[tuple[int, memoryview, Future[pa.Table]]] = deque()
+        started = False
+        try:
+            for page_no, chunk in self._chunks(pages):
+                if self.builder is None or len(chunk) == 0:
+                    continue
+                if not started or workers == 1:
+                    while pending:
+                        yield self._collect(*pending.popleft())
+                    yield self._sequential(page_no, chunk)
+                    started = True
+                    continue
+                future = pool.submit(self.builder.read, chunk, use_threads=False)
+                pending.append((page_no, chunk, future))
+                while pending and (pending[0][2].done() or len(pending) > 2 * workers):
+                    yield self._collect(*pending.popleft())
+            while pending:
+                yield self._collect(*pending.popleft())
+        finally:
+            for *_, future in pending:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
     @property
     def schema(self) -> pa.Schema:
         """The schema of the tables so far (no columns before the header is known)."""
         self._ensure_builder()
         return self.builder.schema if self.builder else pa.schema([])
+
+    def _chunks(self, pages: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, memoryview]]:
+        last = -1
+        for page_no, data in pages:
+            chunk = self.aligner.feed(data)
+            self._ensure_builder()
+            yield page_no, chunk
+            last = page_no
+        try:
+            rest = self.aligner.finish()
+        except ValueError as error:
+            raise PageParseError(last, error) from error
+        self._ensure_builder()
+        yield -1, rest
+
+    def _sequential(self, page_no: int, chunk: memoryview) -> pa.Table:
+        assert self.builder is not None
+        try:
+            return self.builder.parse(chunk)
+        except (pa.ArrowInvalid, ValueError) as error:
+            raise PageParseError(page_no, error) from error
+
+    def _collect(self, page_no: int, chunk: memoryview, future: Future[pa.Table]) -> pa.Table:
+        assert self.builder is not None
+        try:
+            table = future.result()
+        except pa.ArrowInvalid:  # a type to loosen, or a real error: redo it in order
+            return self._sequential(page_no, chunk)
+        if not table.schema.equals(self.builder.schema):  # a column was loosened meanwhile
+            return self._sequential(page_no, chunk)
+        return table
 
     def _parse(self, chunk: memoryview) -> pa.Table | None:
         self._ensure_builder()

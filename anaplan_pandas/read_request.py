@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
@@ -35,7 +35,9 @@ from anaplan_pandas.frames import (
     ColumnPlan,
     CsvPageParser,
     DtypeBackend,
+    PageParseError,
     combine_tables,
+    promote_numbers,
     to_frame,
 )
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
@@ -275,6 +277,7 @@ class ReadRequest:
         response = self.transport.request(
             "GET", f"{self.path}/pages/{page_no}", f"page {page_no} of {self.describe()}",
             accept="text/csv",
+            headers={"Accept-Encoding": self.transport.page_encoding},
         )
         return response.content
 
@@ -392,8 +395,9 @@ class ReadRequest:
     ) -> Iterator[pa.Table]:
         """Yield the rows of each page as an Arrow table, in order, as pages arrive.
 
-        Column types are fixed from the first page. ``plan`` defaults to
-        :meth:`column_plan`.
+        Column types are fixed from the first page (a column blank there is text; only
+        :meth:`to_table` can look at all the data and make it numeric). An empty view
+        yields one empty table with its columns. ``plan`` defaults to :meth:`column_plan`.
         """
         parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
         yield from self._tables(parser, schedule, max_workers, observer or _NoObserver())
@@ -417,7 +421,9 @@ class ReadRequest:
         """Read every page and return one Arrow table (concatenated, not copied)."""
         parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
         tables = list(self._tables(parser, schedule, max_workers, observer or _NoObserver()))
-        return combine_tables(tables, parser.schema)
+        table = combine_tables(tables, parser.schema)
+        blank_at_first = parser.builder.blank_at_first if parser.builder else []
+        return promote_numbers(table, blank_at_first)
 
     def to_frame(
         self, *, dtype_backend: DtypeBackend | None = None, **options: Any
@@ -433,24 +439,18 @@ class ReadRequest:
         observer: ReadObserver,
     ) -> Iterator[pa.Table]:
         pages = self.iter_pages(schedule=schedule, max_workers=max_workers, observer=observer)
-        for page_no, data in pages:
-            table = self._parse(parser.feed, data, f"page {page_no}")
-            if table is not None:
-                observer.on_rows(table.num_rows)
-                yield table
-        table = self._parse(lambda _: parser.finish(), b"", "the end of the data")
-        if table is not None:
-            observer.on_rows(table.num_rows)
-            yield table
-
-    def _parse(
-        self, parse: Callable[[bytes], pa.Table | None], data: bytes, where: str
-    ) -> pa.Table | None:
+        empty = True
         try:
-            return parse(data)
-        except (pa.ArrowInvalid, ValueError) as error:
+            for table in parser.tables(pages):
+                observer.on_rows(table.num_rows)
+                empty = False
+                yield table
+            if empty and parser.builder is not None:
+                yield parser.schema.empty_table()
+        except PageParseError as error:
             raise UnexpectedResponseError(
-                f"The CSV of {where} of {self.describe()} could not be parsed: {error}"
+                f"The CSV of {error.where} of {self.describe()} could not be parsed: "
+                f"{error.reason}"
             ) from error
 
     def _raise_if_ended(self, status: ReadRequestStatus) -> None:

@@ -24,7 +24,7 @@ from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progre
 from anaplan_pandas.read_request import PollSchedule, ReadRequest
 from anaplan_pandas.settings import resolve_api_url, resolve_auth_url
 from anaplan_pandas.targets import Target
-from anaplan_pandas.transport import RetryPolicy, Transport
+from anaplan_pandas.transport import Compression, RetryPolicy, Transport
 
 log = logging.getLogger("anaplan_pandas")
 
@@ -58,6 +58,8 @@ class ReadOptions:
         TLS verification: ``True``, ``False`` or the path of a CA bundle.
     session : requests.Session or None
         A session to send the calls through (proxies, adapters).
+    compression : {"auto", "gzip", None}
+        Ask for gzip-compressed pages: ``"auto"`` does except from this machine.
     """
 
     poll_interval: float = 0.5
@@ -70,6 +72,7 @@ class ReadOptions:
     dtype_backend: DtypeBackend | None = None
     verify: bool | str = True
     session: requests.Session | None = None
+    compression: Compression = "auto"
 
     @classmethod
     def from_keywords(cls, options: dict[str, Any]) -> ReadOptions:
@@ -102,6 +105,7 @@ def connect(
     session: requests.Session | None = None,
     pool_size: int = 16,
     retry: RetryPolicy | None = None,
+    compression: Compression = "auto",
 ) -> Transport:
     """Resolve credentials and URLs into a :class:`Transport` for the lower-level API.
 
@@ -120,6 +124,7 @@ def connect(
         verify=verify,
         pool_size=pool_size,
         retry=retry,
+        compression=compression,
     )
 
 
@@ -435,7 +440,7 @@ class _Call:
     @contextlib.contextmanager
     def _session(self) -> Iterator[tuple[Transport, ProgressDisplay]]:
         transport = connect(self.auth, self.api_url, self.auth_url, verify=self.options.verify,
-                            session=self.options.session)
+                            session=self.options.session, compression=self.options.compression)
         display = make_progress(self.progress, f"{self.target.kind} {self.target.object_id}")
         error: BaseException | None = None
         try:

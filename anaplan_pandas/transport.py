@@ -15,9 +15,10 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from anaplan_pandas.auth import AnaplanAuth
@@ -30,6 +31,7 @@ from anaplan_pandas.exceptions import (
     RateLimitError,
     UnexpectedResponseError,
 )
+from anaplan_pandas.settings import is_loopback
 
 log = logging.getLogger("anaplan_pandas")
 
@@ -37,7 +39,35 @@ _RETRIED_METHODS = frozenset({"GET", "DELETE"})
 _BODY_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
+    urllib3.exceptions.HTTPError,  # a body cut off midway, read from the raw stream
 )
+
+
+Compression = Literal["auto", "gzip"] | None
+
+
+def page_encoding(api_url: str, compression: Compression) -> str:
+    """The ``Accept-Encoding`` to ask pages with.
+
+    ``"auto"`` asks for gzip except from this machine: compression pays when the network is
+    slower than decompression (about 200 MB/s a core), never on loopback (see the
+    benchmark's gzip figures).
+
+    Examples
+    --------
+    >>> page_encoding("https://api.anaplan.com/2/0", "auto")
+    'gzip'
+    >>> page_encoding("http://127.0.0.1:8080/2/0", "auto")
+    'identity'
+    """
+    if compression == "auto":
+        host = urllib3.util.parse_url(api_url).host or ""
+        return "identity" if is_loopback(host) else "gzip"
+    if compression == "gzip":
+        return "gzip"
+    if compression is None:
+        return "identity"
+    raise ValueError(f"compression must be 'auto', 'gzip' or None, got {compression!r}.")
 
 
 @dataclass(frozen=True)
@@ -86,8 +116,10 @@ class Transport:
         pool_size: int = 16,
         timeout: tuple[float, float] = (10.0, 120.0),
         retry: RetryPolicy | None = None,
+        compression: Compression = "auto",
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        self.page_encoding = page_encoding(self.api_url, compression)
         self.auth = auth
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -115,14 +147,13 @@ class Transport:
         *,
         accept: str = "application/json",
         headers: dict[str, str] | None = None,
-        read_body: bool = True,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one call with retries; return the successful response.
 
         ``what`` names the object (``"view 101… in model …"``) in every error message.
-        With ``read_body`` the body is read inside the retry loop, so a body cut off
-        midway is fetched again.
+        The body is read inside the retry loop, in one piece, so a body cut off midway is
+        fetched again.
         """
         all_headers = {"Accept": accept, **(headers or {})}
         retries = 0
@@ -136,10 +167,14 @@ class Transport:
                     auth=self.auth,
                     timeout=self.timeout,
                     verify=self.verify,
+                    stream=True,
                     **kwargs,
                 )
-                if read_body:
-                    _ = response.content
+                # One read of the whole body: several times faster than requests'
+                # 10 KiB chunks for multi-megabyte pages.
+                response._content = response.raw.read(decode_content=True)
+                response._content_consumed = True
+                response.raw.release_conn()  # back to the pool, kept alive
             except (requests.ConnectionError, requests.Timeout, *_BODY_ERRORS) as error:
                 if not self._may_retry_failure(method, error, retries):
                     raise self._connection_error(method, path, what, error) from None

@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         layout=PageLayout(rows_per_page=args.rows_per_page),
         faults=Faults(pages_per_second=args.pages_per_second),
     )
+    simulator.warm()
     print(f"READY {simulator.api_url} {simulator.auth_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         simulator.serve_forever()

@@ -12,6 +12,7 @@ every page, a UTF-8 byte order mark, CRLF line ends.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from typing import Literal
 
@@ -81,6 +82,14 @@ class ExportPages:
             if len(bounds) == 1:
                 bounds = [0, 0]
         self._bounds = bounds
+        self._gzipped: dict[int, bytes] = {}
+
+    def gzipped(self, page_no: int) -> bytes:
+        """Page ``page_no`` compressed with gzip, computed once and kept."""
+        cached = self._gzipped.get(page_no)
+        if cached is None:
+            cached = self._gzipped[page_no] = gzip.compress(self.page(page_no), compresslevel=6)
+        return cached
 
     @property
     def count(self) -> int:

@@ -39,7 +39,8 @@ def _layout_id(layout: PageLayout) -> str:
 @pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
 def test_view_arrives_exactly_in_every_layout(sim, connection, layout, gzip):
     sim.configure(layout=layout, faults=Faults(gzip=gzip))
-    frame = ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, **connection)
+    frame = ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID,
+                         compression="gzip" if gzip else None, **connection)
     assert_same_data(frame, sim.expected_frame("view", REVENUE_VIEW_ID))
     assert {f.encoding for f in sim.page_fetches} == {"gzip" if gzip else "identity"}
     assert len(sim.page_fetches) > 3

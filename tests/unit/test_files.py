@@ -6,27 +6,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from anaplan_pandas import files
 from anaplan_pandas.files import TableFileWriter, format_of
 
 
-def test_a_column_blank_at_first_gets_its_later_type(tmp_path):
+def test_tables_after_the_first_are_cast_to_its_schema(tmp_path):
     path = tmp_path / "x.parquet"
     with TableFileWriter(path) as writer:
-        writer.write(pa.table({"a": ["x"], "b": pa.nulls(1)}))
-        writer.write(pa.table({"a": ["y"], "b": [2.5]}))
+        writer.write(pa.table({"a": ["x"], "b": [1.5]}))
+        writer.write(pa.table({"a": ["y"], "b": pa.nulls(1)}))
     table = pq.read_table(path)
     assert table.schema.field("b").type == pa.float64()
-    assert table.column("b").to_pylist() == [None, 2.5]
+    assert table.column("b").to_pylist() == [1.5, None]
 
 
-def test_a_column_blank_for_too_long_becomes_text(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "SETTLE_ROWS", 2)
-    path = tmp_path / "x.parquet"
-    with TableFileWriter(path) as writer:
-        writer.write(pa.table({"b": pa.nulls(2)}))
-        writer.write(pa.table({"b": [2.5]}))
-    assert pq.read_table(path).column("b").to_pylist() == [None, None, "2.5"]
+def test_nothing_to_write_needs_a_schema(tmp_path):
+    writer = TableFileWriter(tmp_path / "x.parquet")
+    with pytest.raises(ValueError, match="no columns"):
+        writer.close()
+    writer.close(pa.schema([("a", pa.string())]))
+    assert pq.read_table(tmp_path / "x.parquet").column_names == ["a"]
 
 
 def test_csv_writes_dictionary_columns_as_text(tmp_path):

@@ -6,7 +6,14 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from anaplan_pandas.frames import ColumnPlan, CsvPageParser, TableBuilder, combine_tables, to_frame
+from anaplan_pandas.frames import (
+    ColumnPlan,
+    CsvPageParser,
+    TableBuilder,
+    combine_tables,
+    promote_numbers,
+    to_frame,
+)
 
 COLUMNS = ["Product", "Region", "Units", "Note"]
 PLAN = ColumnPlan(dimensions={"Product", "Region"}, leading_dimensions=2)
@@ -32,10 +39,28 @@ def test_integers_are_widened_so_later_decimals_fit():
     assert frame["Units"].tolist() == [1.0, 2.25]
 
 
-def test_a_column_blank_on_the_first_page_is_typed_by_the_first_value():
-    frame = _frame([b"a,b,,\n", b"c,d,,\n", b"e,f,3.5,\n"])
-    assert frame["Units"].dtype == "float64"
-    assert frame["Units"].isna().tolist() == [True, True, False]
+def test_a_column_blank_on_the_first_page_is_text_until_the_end_decides():
+    builder = TableBuilder(COLUMNS, PLAN)
+    tables = [builder.parse(c) for c in (b"a,b,,\n", b"c,d,,\n", b"e,f,3.5,\n")]
+    assert builder.blank_at_first == ["Units", "Note"]
+    combined = combine_tables(tables, builder.schema)
+    assert combined.schema.field("Units").type == pa.string()
+    promoted = promote_numbers(combined, builder.blank_at_first)
+    assert promoted.schema.field("Units").type == pa.float64()
+    assert promoted.column("Units").to_pylist() == [None, None, 3.5]
+    assert promoted.schema.field("Note").type == pa.string()  # all blank: stays text
+
+
+def test_numbers_with_leading_zeros_stay_text():
+    frame = _frame([b"a,b,0042,1\n", b"c,d,7,2\n"])
+    assert frame["Units"].tolist() == ["0042", "7"]
+    assert frame["Note"].tolist() == [1.0, 2.0]
+
+
+def test_text_columns_are_promoted_only_when_every_value_is_a_plain_number():
+    table = pa.table({"a": ["1", "0042"], "b": ["1.5", "-2e+3"]})
+    promoted = promote_numbers(table, ["a", "b"])
+    assert promoted.schema.types == [pa.string(), pa.float64()]
 
 
 def test_text_after_numbers_turns_the_column_to_text_with_a_warning():

@@ -106,7 +106,8 @@ def test_malformed_metadata_falls_back_to_inference_with_a_warning():
     setup_view([HEADER + ROWS[0]], metadata={"rows": "Products"})
     with pytest.warns(UserWarning, match="inferred"):
         frame = read()
-    assert frame["Products"].tolist() == [1.0]  # without metadata, names are guessed
+    assert frame["Products"].tolist() == ["001"]  # leading zeros: text even unguided
+    assert frame["Regions"].tolist() == [2024.0]  # without metadata, names are guessed
 
 
 @responses.activate

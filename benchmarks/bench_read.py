@@ -1,0 +1,274 @@
+"""Benchmark anaplan-pandas against the naive recipe and the parsing floor.
+
+Run:  python benchmarks/bench_read.py            (about three minutes on 2 cores)
+      python benchmarks/bench_read.py --quick    (smaller sizes, for a smoke run)
+
+Everything talks to the bundled simulator, started in its own process on 127.0.0.1, so the
+client's CPU and memory are measured alone. Timed runs alternate in this one process and the
+medians are reported; peak memory is measured in fresh child processes.
+
+(a) ``read_view``: this library, defaults.
+(b) naive: what other clients do — wait for COMPLETE, GET the pages one by one, join the
+    text, ``pd.read_csv`` with the default engine.
+(c) floor: pyarrow parsing the same CSV bytes already in memory, then ``.to_pandas()``.
+
+Scenarios: all pages ready (2,000,000 rows x 8 columns); pages appearing over time (tail
+latency: last page available -> DataFrame returned); gzip on loopback and over a slow link;
+peak RSS of ``read_view``; 10,000,000 rows streamed to Parquet (peak RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import requests
+
+import anaplan_pandas as ap
+from anaplan_pandas.simulator import MODEL_ID, REVENUE_VIEW_ID, WORKSPACE_ID
+
+PAGE_ROWS = 50_000
+MiB = 1024 * 1024
+
+
+class SimulatorProcess:
+    """The simulator in a child process, controlled over its HTTP knobs."""
+
+    def __init__(self, rows: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "anaplan_pandas.simulator", "--rows", str(rows),
+             "--rows-per-page", str(PAGE_ROWS)],
+            stdout=subprocess.PIPE, text=True,
+        )
+        line = self.process.stdout.readline().split()
+        if not line or line[0] != "READY":
+            raise RuntimeError(f"simulator did not start: {line}")
+        self.api_url, self.auth_url = line[1], line[2]
+        self.credentials = ("analyst@example.com", "correct horse battery staple")
+
+    def configure(self, **settings: dict) -> None:
+        requests.post(f"{self.auth_url}/_simulator/configure", json=settings,
+                      timeout=600).raise_for_status()
+
+    def state(self) -> dict:
+        return requests.get(f"{self.auth_url}/_simulator/state", timeout=60).json()
+
+    def connection(self) -> dict:
+        return {"auth": self.credentials, "api_url": self.api_url, "auth_url": self.auth_url}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def read_view(sim: SimulatorProcess, **options) -> pd.DataFrame:
+    return ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, progress=None,
+                        **sim.connection(), **options)
+
+
+def naive(sim: SimulatorProcess) -> pd.DataFrame:
+    """The recipe of the other clients, written plainly."""
+    session = requests.Session()
+    token = session.post(f"{sim.auth_url}/token/authenticate",
+                         auth=sim.credentials).json()["tokenInfo"]["tokenValue"]
+    headers = {"Authorization": f"AnaplanAuthToken {token}"}
+    base = (f"{sim.api_url}/workspaces/{WORKSPACE_ID}/models/{MODEL_ID}/views/"
+            f"{REVENUE_VIEW_ID}/readRequests")
+    started = session.post(base, json={"exportType": "TABULAR_MULTI_COLUMN"}, headers=headers)
+    request_id = started.json()["viewReadRequest"]["requestId"]
+    while True:
+        status = session.get(f"{base}/{request_id}", headers=headers).json()["viewReadRequest"]
+        if status["requestState"] == "COMPLETE":
+            break
+        time.sleep(1)
+    pages = [session.get(f"{base}/{request_id}/pages/{n}", headers={**headers,
+             "Accept": "text/csv"}).text for n in range(status["availablePages"])]
+    session.delete(f"{base}/{request_id}", headers=headers)
+    return pd.read_csv(io.StringIO("".join(pages)))
+
+
+def page_bytes(sim: SimulatorProcess) -> list[bytes]:
+    transport = ap.connect(sim.credentials, sim.api_url, sim.auth_url)
+    target = ap.Target.of("view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID)
+    with ap.ReadRequest.start(transport, target) as request:
+        return [data for _, data in request.iter_pages()]
+
+
+def floor(csv: bytes) -> pd.DataFrame:
+    return pacsv.read_csv(pa.py_buffer(csv)).to_pandas()
+
+
+def timed(run: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def medians(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Alternate the runs (rotating the order each round) and return median seconds."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for round_no in range(repeat):
+        order = names[round_no % len(names):] + names[: round_no % len(names)]
+        for name in order:
+            times[name].append(timed(runs[name]))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def child_peak(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints a JSON dict; add its peak RSS."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=1800)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["peak_rss"] = figures["ru_maxrss_kib"] * 1024
+    return figures
+
+
+MEMORY_CHILD = """
+import json, resource, psutil
+import anaplan_pandas as ap
+baseline = psutil.Process().memory_info().rss
+{work}
+print(json.dumps({{"baseline_rss": baseline, "result": result,
+                  "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+"""
+
+
+def scenario_all_ready(sim: SimulatorProcess, repeat: int) -> dict:
+    pages = page_bytes(sim)
+    csv = b"".join(pages)  # the header is on page 0 only
+    frame = read_view(sim)
+    figures = medians({
+        "read_view": lambda: read_view(sim),
+        "naive": lambda: naive(sim),
+        "floor": lambda: floor(csv),
+    }, repeat)
+    figures.update(rows=len(frame), columns=frame.shape[1], megabytes=len(csv) / 1e6,
+                   pages=len(pages))
+    return figures
+
+
+def scenario_gzip(sim: SimulatorProcess, repeat: int, bandwidth: float) -> dict:
+    figures = {}
+    for link, limit in (("loopback", None), (f"{bandwidth / 1e6:g} MB/s", bandwidth)):
+        sim.configure(faults={"bandwidth": limit})
+        figures[link] = medians({
+            "gzip": lambda: read_view(sim, compression="gzip"),
+            "identity": lambda: read_view(sim, compression=None),
+        }, repeat)
+    sim.configure(faults={})
+    return figures
+
+
+def scenario_over_time(sim: SimulatorProcess, repeat: int, pages_per_second: float) -> dict:
+    pages = page_bytes(sim)
+    names = pacsv.ReadOptions(column_names=[f"c{i}" for i in range(8)])
+    one_page = statistics.median(
+        timed(lambda: pacsv.read_csv(pa.py_buffer(pages[1]), read_options=names))
+        for _ in range(5)
+    )
+    tails = []
+    for _ in range(repeat):
+        sim.configure(faults={"pages_per_second": pages_per_second})
+        read_view(sim)
+        returned = time.time()
+        complete_at = [t for t in sim.state()["complete_at"].values() if t]
+        tails.append(returned - max(complete_at))
+    sim.configure(faults={})
+    return {"tail": statistics.median(tails), "parse_one_page": one_page,
+            "poll_interval": ap.ReadOptions().poll_interval}
+
+
+def scenario_memory(sim: SimulatorProcess) -> dict:
+    work = (f"frame = ap.read_view({WORKSPACE_ID!r}, {MODEL_ID!r}, {REVENUE_VIEW_ID!r}, "
+            f"auth={sim.credentials!r}, api_url={sim.api_url!r}, auth_url={sim.auth_url!r}, "
+            "progress=None)\nresult = int(frame.memory_usage(deep=True).sum())")
+    return child_peak(MEMORY_CHILD.format(work=work))
+
+
+def scenario_parquet(rows: int) -> dict:
+    sim = SimulatorProcess(rows)
+    try:
+        path = os.path.join(tempfile.mkdtemp(), "view.parquet")
+        work = (f"result = ap.save_view({WORKSPACE_ID!r}, {MODEL_ID!r}, {REVENUE_VIEW_ID!r}, "
+                f"{path!r}, auth={sim.credentials!r}, api_url={sim.api_url!r}, "
+                f"auth_url={sim.auth_url!r}, progress=None)")
+        started = time.perf_counter()
+        figures = child_peak(MEMORY_CHILD.format(work=work))
+        figures["seconds"] = time.perf_counter() - started
+        figures["file_mb"] = os.path.getsize(path) / 1e6
+        os.remove(path)
+        return figures
+    finally:
+        sim.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    rows = 200_000 if args.quick else 2_000_000
+    big_rows = 1_000_000 if args.quick else 10_000_000
+    repeat = 2 if args.quick else args.repeat
+
+    print(f"anaplan-pandas {ap.__version__}, pandas {pd.__version__}, pyarrow {pa.__version__}, "
+          f"{os.cpu_count()} cores")
+    sim = SimulatorProcess(rows)
+    try:
+        ready = scenario_all_ready(sim, repeat)
+        print(f"\n(1) All pages ready: {ready['rows']:,} rows x {ready['columns']} columns, "
+              f"{ready['pages']} pages, {ready['megabytes']:.0f} MB of CSV; medians of {repeat}")
+        for name in ("read_view", "naive", "floor"):
+            print(f"    {name:10s} {ready[name]:7.3f} s   {ready['megabytes'] / ready[name]:6.0f} "
+                  "MB/s")
+        print(f"    read_view / floor = {ready['read_view'] / ready['floor']:.2f}  (target <= 1.3)")
+        print(f"    read_view / naive = {ready['read_view'] / ready['naive']:.2f}  "
+              "(target <= 0.33)")
+
+        gzip_figures = scenario_gzip(sim, repeat, bandwidth=20e6)
+        print("\n(2) gzip or not (read_view, medians)")
+        for link, result in gzip_figures.items():
+            ratio = result["gzip"] / result["identity"]
+            print(f"    {link:12s} gzip {result['gzip']:6.3f} s   identity "
+                  f"{result['identity']:6.3f} s   gzip / identity = {ratio:.2f}")
+
+        over_time = scenario_over_time(sim, repeat, pages_per_second=10)
+        bound = over_time["parse_one_page"] + over_time["poll_interval"]
+        print("\n(3) Pages appearing over time (10 pages/s)")
+        print(f"    tail latency (last page available -> DataFrame) {over_time['tail']:.3f} s")
+        print(f"    parse of one page {over_time['parse_one_page']:.3f} s + poll interval "
+              f"{over_time['poll_interval']:.1f} s = {bound:.3f} s;  tail / bound = "
+              f"{over_time['tail'] / bound:.2f}  (target <= 1)")
+
+        memory = scenario_memory(sim)
+        frame_bytes = memory["result"]
+        over_base = memory["peak_rss"] - memory["baseline_rss"]
+        print(f"\n(4) Peak memory of read_view, {ready['rows']:,} rows (fresh process)")
+        print(f"    frame {frame_bytes / MiB:.0f} MiB, interpreter baseline "
+              f"{memory['baseline_rss'] / MiB:.0f} MiB, "
+              f"peak RSS {memory['peak_rss'] / MiB:.0f} MiB")
+        print(f"    (peak - baseline) / frame = {over_base / frame_bytes:.2f}  (target <= 2)")
+    finally:
+        sim.stop()
+
+    parquet = scenario_parquet(big_rows)
+    print(f"\n(5) {parquet['result']:,} rows streamed to Parquet (fresh process)")
+    print(f"    {parquet['seconds']:.1f} s, file {parquet['file_mb']:.0f} MB, peak RSS "
+          f"{parquet['peak_rss'] / MiB:.0f} MiB  (target < 1024 MiB), baseline "
+          f"{parquet['baseline_rss'] / MiB:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
