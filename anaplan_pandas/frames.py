@@ -6,9 +6,10 @@ change a column's type:
 - dimension columns (item names) are always text, dictionary-encoded so they become
   ``category`` columns (``categorical=False`` keeps plain strings); ``001`` stays ``001``;
 - columns whose type is known in advance (a list's number properties) get that type;
-- other columns are inferred from the first chunk, integers widened to ``float64``
-  (Anaplan numbers are doubles); a column blank on the first chunk is decided by the first
-  chunk that has a value in it;
+- other columns are decided by the first chunk: numbers (``float64``, as Anaplan's numbers
+  are doubles) if every value is written as a plain number, booleans if every value is
+  true or false, text otherwise; a column blank on the first chunk is text, and a full
+  read turns it into numbers at the end if every value is a plain number;
 - only the empty field is a missing value (``NA`` is a valid item name in Anaplan).
 
 A value that does not fit its fixed type later on (a text line item that looked numeric
@@ -169,12 +170,12 @@ class TableBuilder:
         )
 
     def _decide(self, chunk: bytes | memoryview) -> None:
-        """Fix the type of every column from the first chunk.
+        """Fix the type of every column from the first chunk, read once as text.
 
-        A column is numeric only if every value in it is written as a plain number (so
-        ``0042`` keeps its zeros as text); a blank column is text until the end.
+        A column is a number only if every value in it is written as a plain number (so
+        ``0042`` keeps its zeros as text), a boolean only if every value is true or false;
+        a column blank throughout is text until the end.
         """
-        inferred = self.read(chunk)
         undecided = [n for n in self.columns if n not in self._fixed]
         as_text = pacsv.read_csv(
             pa.py_buffer(chunk),
@@ -183,15 +184,16 @@ class TableBuilder:
             convert_options=self._convert_options({n: _TEXT for n in undecided}),
         )
         for name in undecided:
-            type_ = inferred.schema.field(name).type
-            if pa.types.is_null(type_):
+            values = as_text.column(name).drop_null()
+            if len(values) == 0:
                 self.blank_at_first.append(name)
                 self._fixed[name] = _TEXT
-            elif pa.types.is_integer(type_) or pa.types.is_floating(type_):
-                plain = plain_numbers(as_text.column(name))
-                self._fixed[name] = pa.float64() if plain else _TEXT
+            elif plain_numbers(values):
+                self._fixed[name] = pa.float64()
+            elif pc.all(pc.is_in(values, _BOOLEAN_TEXT)).as_py():
+                self._fixed[name] = pa.bool_()
             else:
-                self._fixed[name] = type_
+                self._fixed[name] = _TEXT
 
     def _loosen(self, message: str) -> bool:
         """Turn the column a conversion error names into text; return whether it did."""
@@ -212,6 +214,7 @@ class TableBuilder:
         return True
 
 
+_BOOLEAN_TEXT = pa.array(["true", "TRUE", "True", "false", "FALSE", "False"])
 _PLAIN_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$|^-?(NaN|Infinity)$"
 
 
@@ -263,7 +266,7 @@ def combine_tables(tables: Sequence[pa.Table], schema: pa.Schema) -> pa.Table:
 def to_frame(
     table: pa.Table, *, dtype_backend: DtypeBackend | None = None
 ) -> pd.DataFrame:
-    """Convert an Arrow table to pandas, freeing Arrow memory as it goes.
+    """Convert an Arrow table to pandas.
 
     ``dtype_backend`` works as in :func:`pandas.read_csv`: ``None`` for NumPy dtypes,
     ``"numpy_nullable"`` or ``"pyarrow"``.
@@ -283,7 +286,9 @@ def to_frame(
         raise ValueError(
             f"dtype_backend must be None, 'numpy_nullable' or 'pyarrow', got {dtype_backend!r}."
         )
-    return table.to_pandas(types_mapper=mapper, split_blocks=True, self_destruct=True)
+    # split_blocks/self_destruct would not lower the peak here (the freed Arrow memory stays
+    # with the allocator) and cost 2.5 times as long (benchmarks/bench_read.py).
+    return table.to_pandas(types_mapper=mapper)
 
 
 _NULLABLE = {

@@ -106,7 +106,10 @@ def page_bytes(sim: SimulatorProcess) -> list[bytes]:
 
 
 def floor(csv: bytes) -> pd.DataFrame:
-    return pacsv.read_csv(pa.py_buffer(csv)).to_pandas()
+    # The sample data has line breaks inside quoted fields, which pyarrow only parses
+    # reliably with newlines_in_values (without it, it may fail depending on block limits).
+    options = pacsv.ParseOptions(newlines_in_values=True)
+    return pacsv.read_csv(pa.py_buffer(csv), parse_options=options).to_pandas()
 
 
 def timed(run: Callable[[], object]) -> float:
@@ -127,21 +130,25 @@ def medians(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, flo
 
 
 def child_peak(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints a JSON dict; add its peak RSS."""
+    """Run ``code`` in a fresh interpreter; it prints a JSON dict with its peak RSS."""
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=1800)
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    figures["peak_rss"] = figures["ru_maxrss_kib"] * 1024
-    return figures
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+# The peak comes from VmHWM, which starts afresh at exec; getrusage's ru_maxrss would
+# carry over the peak of the forked parent.
 MEMORY_CHILD = """
-import json, resource, psutil
+import json, psutil
 import anaplan_pandas as ap
+def high_water_mark():
+    with open("/proc/self/status") as status:
+        line = next(l for l in status if l.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
 baseline = psutil.Process().memory_info().rss
 {work}
 print(json.dumps({{"baseline_rss": baseline, "result": result,
-                  "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+                  "peak_rss": high_water_mark()}}))
 """
 
 
