@@ -12,6 +12,7 @@ Examples
 """
 
 from anaplan_pandas.auth import AnaplanAuth, BasicAuth, TokenAuth
+from anaplan_pandas.certificate import CertificateAuth
 from anaplan_pandas.exceptions import (
     AnaplanConnectionError,
     AnaplanError,
@@ -26,6 +27,7 @@ from anaplan_pandas.exceptions import (
     ReadRequestTimeoutError,
     UnexpectedResponseError,
 )
+from anaplan_pandas.oauth import OAuthDeviceAuth
 from anaplan_pandas.read_request import PollSchedule, ReadRequest, ReadRequestStatus, RequestState
 from anaplan_pandas.reader import (
     ReadOptions,
@@ -47,9 +49,11 @@ __all__ = [
     "AnaplanHTTPError",
     "AuthenticationError",
     "BasicAuth",
+    "CertificateAuth",
     "ExportFailedError",
     "ModelBusyError",
     "NotFoundError",
+    "OAuthDeviceAuth",
     "PollSchedule",
     "RateLimitError",
     "ReadOptions",

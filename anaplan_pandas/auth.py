@@ -24,7 +24,11 @@ from typing import Any
 import requests
 from requests.auth import AuthBase
 
-from anaplan_pandas.exceptions import AuthenticationError, UnexpectedResponseError
+from anaplan_pandas.exceptions import (
+    AnaplanConnectionError,
+    AuthenticationError,
+    UnexpectedResponseError,
+)
 from anaplan_pandas.settings import resolve_auth_url
 
 __all__ = ["AnaplanAuth", "BasicAuth", "TokenAuth", "resolve_auth"]
@@ -117,39 +121,57 @@ class AnaplanAuth(AuthBase):
             log.debug("token refresh refused; authenticating anew")
             return self._obtain()
 
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every secret this object holds replaced by ``<hidden>``."""
+        for secret in self._secrets():
+            if secret:
+                text = text.replace(secret, "<hidden>")
+        return text
+
+    def _secrets(self) -> list[str]:
+        return [self._token or ""]
+
     def _post(
-        self, path: str, *, token: str | None = None, **kwargs: Any
+        self, path: str, *, base: str | None = None, token: str | None = None, **kwargs: Any
     ) -> requests.Response:
+        """POST to the Authentication API (or ``base``); refusals become typed errors."""
         if self._http is None:
             self._http = requests.Session()
-        self.auth_url = resolve_auth_url(self.auth_url)
+        if base is None:
+            base = self.auth_url = resolve_auth_url(self.auth_url)
         headers = kwargs.pop("headers", {})
         if token is not None:
             headers["Authorization"] = f"AnaplanAuthToken {token}"
-        response = self._http.post(
-            self.auth_url + path,
-            headers=headers,
-            timeout=_AUTH_TIMEOUT,
-            verify=self.verify,
-            **kwargs,
-        )
+        try:
+            response = self._http.post(
+                base + path, headers=headers, timeout=_AUTH_TIMEOUT, verify=self.verify, **kwargs
+            )
+        except requests.RequestException as error:
+            raise AnaplanConnectionError(
+                f"Could not reach the Anaplan authentication service at {base} "
+                f"({type(error).__name__}). Check the network, auth_url or region."
+            ) from None
         if response.status_code in (400, 401, 403):
             raise AuthenticationError(
-                f"Anaplan refused the credentials at {self.auth_url}{path} "
-                f"(HTTP {response.status_code}: {_auth_message(response)}). Check the user name "
-                "and password or token; under single sign-on the user must be an exception "
-                "user to log in with a password.",
+                f"Anaplan refused the credentials at {base}{path} "
+                f"(HTTP {response.status_code}: {_auth_message(response)}). "
+                f"{self._refusal_advice}",
                 status_code=response.status_code,
                 server_message=_auth_message(response),
             )
         if not response.ok:
             raise AuthenticationError(
-                f"The Anaplan authentication service at {self.auth_url} answered HTTP "
+                f"The Anaplan authentication service at {base} answered HTTP "
                 f"{response.status_code} to {path}; try again later.",
                 status_code=response.status_code,
                 server_message=_auth_message(response),
             )
         return response
+
+    _refusal_advice = (
+        "Check the user name and password or token; under single sign-on the user must be "
+        "an exception user to log in with a password."
+    )
 
 
 class BasicAuth(AnaplanAuth):
@@ -176,6 +198,9 @@ class BasicAuth(AnaplanAuth):
 
     def __repr__(self) -> str:
         return f"BasicAuth(username={self.username!r})"
+
+    def _secrets(self) -> list[str]:
+        return [*super()._secrets(), self._password]
 
     def _obtain(self) -> tuple[str, float]:
         response = self._post(
@@ -208,13 +233,13 @@ class TokenAuth(AnaplanAuth):
         """A static token cannot be replaced."""
         return False
 
+    def token_rejected(self, rejected: str | None) -> bool:
+        """Keep the token (it cannot be replaced); a retry cannot help."""
+        return False
+
     def token(self) -> str:
         """Return the token (it was given, so it is never renewed)."""
-        if self._token is None:
-            raise AuthenticationError(
-                "Anaplan no longer accepts the token (it expires after 35 minutes). "
-                "Obtain a new token, or pass credentials so it can be renewed."
-            )
+        assert self._token is not None
         return self._token
 
 
@@ -271,5 +296,7 @@ def _auth_message(response: requests.Response) -> str:
     except ValueError:
         return response.reason or "no message"
     if isinstance(body, dict):
-        return str(body.get("statusMessage") or body.get("status") or response.reason)
+        for key in ("statusMessage", "error_description", "error", "status"):
+            if body.get(key):
+                return str(body[key])
     return response.reason or "no message"

@@ -60,6 +60,9 @@ class ReadOptions:
         A session to send the calls through (proxies, adapters).
     compression : {"auto", "gzip", None}
         Ask for gzip-compressed pages: ``"auto"`` does except from this machine.
+    region : str or None
+        The tenant's region (``us9``, ``eu3``, …), which picks the API and auth hosts;
+        explicit ``api_url`` and ``auth_url`` override it.
     """
 
     poll_interval: float = 0.5
@@ -73,6 +76,7 @@ class ReadOptions:
     verify: bool | str = True
     session: requests.Session | None = None
     compression: Compression = "auto"
+    region: str | None = None
 
     @classmethod
     def from_keywords(cls, options: dict[str, Any]) -> ReadOptions:
@@ -101,6 +105,7 @@ def connect(
     api_url: str | None = None,
     auth_url: str | None = None,
     *,
+    region: str | None = None,
     verify: bool | str = True,
     session: requests.Session | None = None,
     pool_size: int = 16,
@@ -115,10 +120,10 @@ def connect(
     >>> transport.api_url
     'http://127.0.0.1:8080/2/0'
     """
-    resolved = resolve_auth(auth, resolve_auth_url(auth_url))
+    resolved = resolve_auth(auth, resolve_auth_url(auth_url, region))
     resolved.verify = verify
     return Transport(
-        resolve_api_url(api_url),
+        resolve_api_url(api_url, region),
         resolved,
         session=session,
         verify=verify,
@@ -440,7 +445,8 @@ class _Call:
     @contextlib.contextmanager
     def _session(self) -> Iterator[tuple[Transport, ProgressDisplay]]:
         transport = connect(self.auth, self.api_url, self.auth_url, verify=self.options.verify,
-                            session=self.options.session, compression=self.options.compression)
+                            session=self.options.session, compression=self.options.compression,
+                            region=self.options.region)
         display = make_progress(self.progress, f"{self.target.kind} {self.target.object_id}")
         error: BaseException | None = None
         try:

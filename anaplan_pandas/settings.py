@@ -1,46 +1,129 @@
-"""Where the Anaplan APIs are: defaults, environment variables and the loopback rule.
+"""Where the Anaplan APIs are: regions, defaults, environment variables, the loopback rule.
 
-Environment variables (each overridden by the matching argument):
+An explicit URL wins, then a ``region=`` argument, then the environment, then the default:
 
 ``ANAPLAN_API_URL``
     Integration API base, default ``https://api.anaplan.com/2/0``.
 ``ANAPLAN_AUTH_URL``
     Authentication API base, default ``https://auth.anaplan.com``.
+``ANAPLAN_OAUTH_URL``
+    OAuth service, default ``https://us1a.app.anaplan.com``.
+``ANAPLAN_REGION``
+    A region such as ``us9`` or ``eu3`` that sets all three.
+
+Hosts per region come from Anaplan's "URL, IP, and allowlist requirements" page, as
+recorded in ``anaplan-api.md`` §1.1. The legacy regions share the global hosts. AU1's
+API host is contested between sources; the one an open-source client uses in production
+is taken here, and explicit URLs override it.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 DEFAULT_API_URL = "https://api.anaplan.com/2/0"
 DEFAULT_AUTH_URL = "https://auth.anaplan.com"
+DEFAULT_OAUTH_URL = "https://us1a.app.anaplan.com"
 
 API_URL_ENV = "ANAPLAN_API_URL"
 AUTH_URL_ENV = "ANAPLAN_AUTH_URL"
+OAUTH_URL_ENV = "ANAPLAN_OAUTH_URL"
+REGION_ENV = "ANAPLAN_REGION"
+
+_LEGACY = ("us1", "us2", "us5", "us7", "eu1", "eu2", "eu4", "ap1")
+_PREFIXED = ("us9", "eu3", "eu5", "gb1", "sg1", "ae1", "in1", "id1", "me1")
 
 
-def resolve_api_url(api_url: str | None = None) -> str:
-    """Return the Integration API base URL: the argument, ``$ANAPLAN_API_URL`` or the default.
+class RegionHosts(NamedTuple):
+    """The three service bases of a region."""
+
+    api: str
+    auth: str
+    oauth: str
+
+
+REGIONS: dict[str, RegionHosts] = {
+    **{r: RegionHosts(DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_OAUTH_URL) for r in _LEGACY},
+    **{
+        r: RegionHosts(f"https://{r}.api.anaplan.com/2/0", f"https://{r}.auth.anaplan.com",
+                       f"https://{r}.app.anaplan.com")
+        for r in _PREFIXED
+    },
+    "ca1": RegionHosts("https://ca1a.api.anaplan.com/2/0", "https://ca1a.auth.anaplan.com",
+                       "https://ca1a.app.anaplan.com"),
+    "au1": RegionHosts("https://api.au1a.app2.anaplan.com/2/0", "https://au1a.app2.anaplan.com",
+                       "https://au1a.app2.anaplan.com"),
+}
+
+
+def region_hosts(region: str) -> RegionHosts:
+    """The API, auth and OAuth bases of a region.
+
+    Examples
+    --------
+    >>> region_hosts("us9").api
+    'https://us9.api.anaplan.com/2/0'
+    >>> region_hosts("EU1").auth
+    'https://auth.anaplan.com'
+    """
+    key = region.strip().lower()
+    if key not in REGIONS:
+        raise ValueError(
+            f"Unknown Anaplan region {region!r}; known regions: {', '.join(sorted(REGIONS))}. "
+            "Pass api_url and auth_url instead for any other host."
+        )
+    return REGIONS[key]
+
+
+def _resolve(explicit: str | None, region: str | None, env: str, field: str, default: str,
+             name: str) -> str:
+    if explicit:
+        return check_url(explicit, name)
+    if region:
+        return getattr(region_hosts(region), field)
+    if os.environ.get(env):
+        return check_url(os.environ[env], name)
+    if os.environ.get(REGION_ENV):
+        return getattr(region_hosts(os.environ[REGION_ENV]), field)
+    return default
+
+
+def resolve_api_url(api_url: str | None = None, region: str | None = None) -> str:
+    """Return the Integration API base URL.
 
     Examples
     --------
     >>> resolve_api_url("http://127.0.0.1:8080/2/0/")
     'http://127.0.0.1:8080/2/0'
+    >>> resolve_api_url(region="gb1")
+    'https://gb1.api.anaplan.com/2/0'
     """
-    return check_url(api_url or os.environ.get(API_URL_ENV) or DEFAULT_API_URL, "api_url")
+    return _resolve(api_url, region, API_URL_ENV, "api", DEFAULT_API_URL, "api_url")
 
 
-def resolve_auth_url(auth_url: str | None = None) -> str:
-    """Return the Authentication API base URL: the argument, ``$ANAPLAN_AUTH_URL`` or the default.
+def resolve_auth_url(auth_url: str | None = None, region: str | None = None) -> str:
+    """Return the Authentication API base URL.
 
     Examples
     --------
-    >>> resolve_auth_url("https://us9.auth.anaplan.com")
+    >>> resolve_auth_url(region="us9")
     'https://us9.auth.anaplan.com'
     """
-    return check_url(auth_url or os.environ.get(AUTH_URL_ENV) or DEFAULT_AUTH_URL, "auth_url")
+    return _resolve(auth_url, region, AUTH_URL_ENV, "auth", DEFAULT_AUTH_URL, "auth_url")
+
+
+def resolve_oauth_url(oauth_url: str | None = None, region: str | None = None) -> str:
+    """Return the OAuth service base URL.
+
+    Examples
+    --------
+    >>> resolve_oauth_url(region="ca1")
+    'https://ca1a.app.anaplan.com'
+    """
+    return _resolve(oauth_url, region, OAUTH_URL_ENV, "oauth", DEFAULT_OAUTH_URL, "oauth_url")
 
 
 def check_url(url: str, name: str) -> str:

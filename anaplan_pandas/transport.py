@@ -212,7 +212,8 @@ class Transport:
         if not isinstance(body, dict):
             raise UnexpectedResponseError(
                 f"Anaplan answered {response.request.method} {_path_of(response)} for {what} "
-                f"with a body that is not a JSON object: {_quote(response)}. Check that "
+                f"with a body that is not a JSON object: {self.auth.redact(_quote(response))}. "
+                "Check that "
                 "api_url points at the Integration API (…/2/0)."
             )
         return body
@@ -248,8 +249,8 @@ class Transport:
         if status == 401:
             return AuthenticationError(
                 f"Anaplan did not accept the credentials for {what} ({said}). Check the user "
-                "name and password or token; under single sign-on the user must be an "
-                "exception user to use a password.",
+                "name and password or token (a token expires after 35 minutes); under single "
+                "sign-on the user must be an exception user to use a password.",
                 status_code=status,
                 server_message=message,
             )

@@ -11,7 +11,8 @@ import pytest
 def _no_anaplan_environment(monkeypatch):
     """Tests never pick up a developer's real credentials or endpoints."""
     for name in ("ANAPLAN_TOKEN", "ANAPLAN_USERNAME", "ANAPLAN_PASSWORD", "ANAPLAN_API_URL",
-                 "ANAPLAN_AUTH_URL"):
+                 "ANAPLAN_AUTH_URL", "ANAPLAN_OAUTH_URL", "ANAPLAN_REGION",
+                 "ANAPLAN_CERTIFICATE", "ANAPLAN_PRIVATE_KEY", "ANAPLAN_PRIVATE_KEY_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -41,6 +41,7 @@ from anaplan_pandas.simulator.sample_model import (
 )
 
 CANCELLING_SECONDS = 0.3
+DEMO_OAUTH_CLIENT = "5f2c0e1a9b7d4c3e8a6f1b2d3c4e5f60"
 DEFAULT_USERS = {"analyst@example.com": "correct horse battery staple"}
 
 
@@ -73,7 +74,13 @@ class Faults:
     bandwidth : float or None
         Bytes per second of page bodies per connection; ``None``: unlimited.
     token_lifetime : float
-        Seconds a token lives (Anaplan: 35 minutes).
+        Seconds a token lives (Anaplan: 35 minutes); OAuth access tokens too.
+    require_v2 : bool
+        Refuse certificate logins with the old v1 payload.
+    certificate_timestamp_unit : {"s", "ms"}
+        Unit of the v2 payload's timestamp that the server expects.
+    device_interval : float
+        Seconds the OAuth device grant asks clients to wait between polls.
     request_expiry : float
         Idle seconds before a read request is reclaimed (Anaplan: 30 minutes).
     gzip : bool
@@ -94,6 +101,9 @@ class Faults:
     page_delay: float = 0.0
     bandwidth: float | None = None
     token_lifetime: float = 35 * 60
+    require_v2: bool = True
+    certificate_timestamp_unit: str = "s"
+    device_interval: float = 5.0
     request_expiry: float = 30 * 60
     gzip: bool = True
     seed: int = 1
@@ -207,6 +217,12 @@ class Simulator:
         self.page_fetches: list[PageFetch] = []
         self.failed_exports = 0
         self.completed_requests: dict[str, float | None] = {}
+        self.trusted_authorities: list[Any] = []
+        self.oauth_clients: set[str] = {DEMO_OAUTH_CLIENT}
+        self.device_grants: dict[str, dict[str, Any]] = {}
+        self.refresh_tokens: dict[str, str] = {}
+        self.max_concurrent_pages = 0
+        self._pages_in_flight = 0
         self._tokens: dict[str, float] = {}
         self._exports: dict[tuple[Any, ...], ExportPages] = {}
         self._lock = threading.RLock()
@@ -282,6 +298,7 @@ class Simulator:
         with self._lock:
             self.calls.clear()
             self.page_fetches.clear()
+            self.max_concurrent_pages = 0
 
     def live_requests(self) -> list[str]:
         """Ids of read requests that exist and have not been deleted."""
@@ -296,6 +313,21 @@ class Simulator:
             self._export("view", view_id, "TABULAR_MULTI_COLUMN")
         for list_id in self.model.lists:
             self._export("list", list_id, "TABULAR_MULTI_COLUMN")
+
+    def trust(self, authority_pem: bytes) -> None:
+        """Accept certificate logins with certificates this CA issued."""
+        from cryptography import x509
+
+        self.trusted_authorities.append(x509.load_pem_x509_certificate(authority_pem))
+
+    def approve_device(self, user_code: str) -> None:
+        """Confirm an OAuth device login, as the user does in the browser."""
+        with self._lock:
+            for grant in self.device_grants.values():
+                if grant["user_code"] == user_code:
+                    grant["approved"] = True
+                    return
+        raise KeyError(f"no device login waits for code {user_code!r}")
 
     def issue_token(self) -> str:
         """Create a valid token directly (for token-based ``auth=``)."""
@@ -383,6 +415,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"/token/refresh"), "refresh"),
     ("GET", re.compile(r"/token/validate"), "validate"),
     ("POST", re.compile(r"/token/logout"), "logout"),
+    ("POST", re.compile(r"/oauth/device/code"), "device_code"),
+    ("POST", re.compile(r"/oauth/token"), "oauth_token"),
     ("GET", re.compile(r"/2/0/workspaces"), "workspaces"),
     ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)/models"), "models"),
     ("GET", re.compile(r"/2/0/models"), "models"),
@@ -538,6 +572,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authenticate(self) -> None:
         scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
+        if scheme == "CACertificate":
+            self._certificate_login(encoded)
+            return
         if scheme != "Basic":
             self._auth_failure(400, "FAILURE_BAD_HEADER", "Bad Authorization header")
             return
@@ -550,6 +587,88 @@ class _Handler(BaseHTTPRequestHandler):
             self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", "Invalid credentials")
             return
         self._token_info(self.sim._new_token(), 201, "Login successful")
+
+    def _certificate_login(self, encoded: str) -> None:
+        from anaplan_pandas.simulator.certificates import verify_login
+
+        faults = self.sim.faults
+        try:
+            body = json.loads(self.body or b"{}")
+            verify_login(encoded, body, self.sim.trusted_authorities,
+                         require_v2=faults.require_v2,
+                         timestamp_unit=faults.certificate_timestamp_unit)
+        except ValueError as error:
+            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", f"Certificate refused: {error}")
+            return
+        self._token_info(self.sim._new_token(), 201, "Login successful")
+
+    def _oauth_error(self, status: int, error: str, description: str) -> None:
+        self._send(status, json.dumps({"error": error, "error_description": description})
+                   .encode(), "application/json")
+
+    def _oauth_body(self) -> dict[str, Any] | None:
+        try:
+            body = json.loads(self.body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("client_id") not in self.sim.oauth_clients:
+            self._oauth_error(401, "invalid_client", "Unknown client")
+            return None
+        return body
+
+    def _device_code(self) -> None:
+        body = self._oauth_body()
+        if body is None:
+            return
+        device_code, user_code = uuid.uuid4().hex, uuid.uuid4().hex[:8].upper()
+        interval = self.sim.faults.device_interval
+        with self.sim._lock:
+            self.sim.device_grants[device_code] = {
+                "user_code": user_code, "client_id": body["client_id"], "approved": False,
+                "last_poll": 0.0, "interval": interval,
+            }
+        uri = f"{self.sim.base_url}/activate"
+        self._json(200, {"device_code": device_code, "user_code": user_code,
+                         "verification_uri": uri,
+                         "verification_uri_complete": f"{uri}?user_code={user_code}",
+                         "expires_in": 900, "interval": interval})
+
+    def _oauth_token(self) -> None:
+        body = self._oauth_body()
+        if body is None:
+            return
+        grant_type = body.get("grant_type")
+        if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
+            with self.sim._lock:
+                grant = self.sim.device_grants.get(str(body.get("device_code")))
+                if grant is None:
+                    self._oauth_error(400, "expired_token", "Unknown or expired device code")
+                    return
+                now = time.monotonic()
+                too_soon = now - grant["last_poll"] < grant["interval"] * 0.9
+                grant["last_poll"] = now
+                if too_soon:
+                    self._oauth_error(400, "slow_down", "Polling too fast")
+                    return
+                if not grant["approved"]:
+                    self._oauth_error(400, "authorization_pending", "Waiting for the user")
+                    return
+                del self.sim.device_grants[str(body["device_code"])]
+        elif grant_type == "refresh_token":
+            with self.sim._lock:
+                owner = self.sim.refresh_tokens.pop(str(body.get("refresh_token")), None)
+            if owner != body["client_id"]:
+                self._oauth_error(400, "invalid_grant", "Refresh token invalid or already used")
+                return
+        else:
+            self._oauth_error(400, "unsupported_grant_type", f"Unsupported {grant_type!r}")
+            return
+        refresh = uuid.uuid4().hex + uuid.uuid4().hex  # rotated at every use
+        with self.sim._lock:
+            self.sim.refresh_tokens[refresh] = body["client_id"]
+        self._json(200, {"access_token": self.sim._new_token(), "refresh_token": refresh,
+                         "token_type": "Bearer", "scope": "openid email offline_access",
+                         "expires_in": int(self.sim.faults.token_lifetime)})
 
     def _bearer_token(self) -> str | None:
         scheme, _, token = self.headers.get("Authorization", "").partition(" ")
@@ -719,6 +838,17 @@ class _Handler(BaseHTTPRequestHandler):
             body, encoding = record.export.page(page_no), "identity"
         with self.sim._lock:
             self.sim.page_fetches.append(PageFetch(record.request_id, page_no, state, encoding))
+        with self.sim._lock:
+            self.sim._pages_in_flight += 1
+            self.sim.max_concurrent_pages = max(self.sim.max_concurrent_pages,
+                                                self.sim._pages_in_flight)
+        try:
+            self._send_page(body, encoding, faults)
+        finally:
+            with self.sim._lock:
+                self.sim._pages_in_flight -= 1
+
+    def _send_page(self, body: bytes, encoding: str, faults: Faults) -> None:
         if faults.page_delay:
             time.sleep(faults.page_delay)
         truncate = self.sim._roll(faults.truncate_pages)

@@ -120,3 +120,30 @@ def test_plain_http_is_refused_except_on_loopback(url):
 @pytest.mark.parametrize("url", ["http://localhost:1", "http://127.0.0.5:1", "http://[::1]:1"])
 def test_loopback_http_is_allowed(url):
     assert check_url(url, "api_url") == url
+
+
+@pytest.mark.parametrize(("region", "api", "auth"), [
+    ("us1", "https://api.anaplan.com/2/0", "https://auth.anaplan.com"),
+    ("eu2", "https://api.anaplan.com/2/0", "https://auth.anaplan.com"),
+    ("us9", "https://us9.api.anaplan.com/2/0", "https://us9.auth.anaplan.com"),
+    ("GB1", "https://gb1.api.anaplan.com/2/0", "https://gb1.auth.anaplan.com"),
+    ("ca1", "https://ca1a.api.anaplan.com/2/0", "https://ca1a.auth.anaplan.com"),
+])
+def test_region_picks_the_hosts(region, api, auth):
+    transport = ap.connect("tok", region=region)
+    assert transport.api_url == api
+    assert resolve_auth_url(region=region) == auth
+
+
+def test_explicit_urls_override_the_region(monkeypatch):
+    assert ap.connect("tok", "https://proxy.example.com/2/0", region="us9").api_url == (
+        "https://proxy.example.com/2/0")
+    monkeypatch.setenv("ANAPLAN_REGION", "eu3")
+    assert resolve_api_url() == "https://eu3.api.anaplan.com/2/0"
+    monkeypatch.setenv("ANAPLAN_API_URL", "https://other.example.com/2/0")
+    assert resolve_api_url() == "https://other.example.com/2/0"
+
+
+def test_unknown_region_lists_the_known_ones():
+    with pytest.raises(ValueError, match="known regions: ae1, ap1"):
+        ap.connect("tok", region="mars1")

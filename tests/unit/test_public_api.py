@@ -10,7 +10,8 @@ import anaplan_pandas
 def test_exported_names():
     assert sorted(anaplan_pandas.__all__) == sorted([
         "AnaplanAuth", "AnaplanConnectionError", "AnaplanError", "AnaplanHTTPError",
-        "AuthenticationError", "BasicAuth", "ExportFailedError", "ModelBusyError",
+        "AuthenticationError", "BasicAuth", "CertificateAuth", "OAuthDeviceAuth",
+        "ExportFailedError", "ModelBusyError",
         "NotFoundError", "PollSchedule", "RateLimitError", "ReadOptions", "ReadRequest",
         "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
         "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "TokenAuth",
