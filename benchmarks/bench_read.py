@@ -204,6 +204,26 @@ def scenario_memory(sim: SimulatorProcess) -> dict:
     return child_peak(MEMORY_CHILD.format(work=work))
 
 
+def scenario_renewal(sim: SimulatorProcess, rows: int, delay: float = 0.5) -> dict:
+    """8 page downloads in flight while the token is renewed: parallel, or serialised?"""
+    pages = 8
+    sim.configure(layout={"rows_per_page": -(-rows // pages)},
+                  faults={"page_delay": delay, "token_lifetime": 2.0})
+    auth = ap.BasicAuth(*sim.credentials, auth_url=sim.auth_url)
+    transport = ap.connect(auth, sim.api_url)
+    target = ap.Target.of("view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID)
+    with ap.ReadRequest.start(transport, target) as request:
+        while not request.status().is_complete:
+            time.sleep(0.05)
+        one = timed(lambda: request.page(0))
+        requests.post(f"{sim.auth_url}/_simulator/reset", timeout=60)
+        time.sleep(max(0.0, auth._renew_at - time.time()) + 0.05)  # due for renewal now
+        wall = timed(lambda: list(request.iter_pages(max_workers=pages)))
+    renewals = [c for c in sim.state()["calls"] if c.startswith("/token/")]
+    sim.configure(layout={"rows_per_page": PAGE_ROWS}, faults={})
+    return {"one": one, "eight": wall, "pages": pages, "logins": len(renewals)}
+
+
 def scenario_parquet(rows: int) -> dict:
     sim = SimulatorProcess(rows)
     try:
@@ -267,6 +287,14 @@ def main() -> None:
               f"{memory['baseline_rss'] / MiB:.0f} MiB, "
               f"peak RSS {memory['peak_rss'] / MiB:.0f} MiB")
         print(f"    (peak - baseline) / frame = {over_base / frame_bytes:.2f}  (target <= 2)")
+
+        renewal = scenario_renewal(sim, ready["rows"])
+        print(f"\n(6) {renewal['pages']} page downloads (0.5 s each) in flight across a token "
+              "renewal")
+        print(f"    one download {renewal['one']:.3f} s, all {renewal['pages']} "
+              f"{renewal['eight']:.3f} s: ratio {renewal['eight'] / renewal['one']:.2f} "
+              f"(1 = fully parallel, {renewal['pages']} = serialised); logins and renewals "
+              f"during the downloads: {renewal['logins']}")
     finally:
         sim.stop()
 

@@ -434,6 +434,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)"), "delete_read"),
     ("POST", re.compile(r"/_simulator/configure"), "sim_configure"),
     ("GET", re.compile(r"/_simulator/state"), "sim_state"),
+    ("POST", re.compile(r"/_simulator/reset"), "sim_reset"),
 ]
 
 
@@ -895,13 +896,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, {"layout": dataclasses.asdict(self.sim.layout),
                          "faults": dataclasses.asdict(self.sim.faults)})
 
+    def _sim_reset(self) -> None:
+        self.sim.reset_records()
+        self._json(200, {})
+
     def _sim_state(self) -> None:
         with self.sim._lock:
             fetches = [dataclasses.asdict(f) for f in self.sim.page_fetches]
             complete_at = {r: rec.complete_at() for r, rec in self.sim.requests.items()}
             complete_at.update(self.sim.completed_requests)
+            calls = [c.path for c in self.sim.calls]
         self._json(200, {"live_requests": self.sim.live_requests(), "page_fetches": fetches,
-                         "complete_at": complete_at})
+                         "complete_at": complete_at, "calls": calls})
 
 
 def _write_throttled(stream: Any, body: bytes, bandwidth: float | None) -> None:
