@@ -13,7 +13,9 @@ Examples
 
 from anaplan_pandas.auth import AnaplanAuth, BasicAuth, TokenAuth
 from anaplan_pandas.certificate import CertificateAuth
+from anaplan_pandas.discovery import Catalog, lists, models, modules, views, workspaces
 from anaplan_pandas.exceptions import (
+    AmbiguousNameError,
     AnaplanConnectionError,
     AnaplanError,
     AnaplanHTTPError,
@@ -31,24 +33,25 @@ from anaplan_pandas.oauth import OAuthDeviceAuth
 from anaplan_pandas.read_request import PollSchedule, ReadRequest, ReadRequestStatus, RequestState
 from anaplan_pandas.reader import (
     ReadOptions,
-    connect,
     read_list,
     read_view,
     save_list,
     save_view,
 )
 from anaplan_pandas.targets import Target
-from anaplan_pandas.transport import RetryPolicy, Transport
+from anaplan_pandas.transport import RetryPolicy, Transport, connect
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AmbiguousNameError",
     "AnaplanAuth",
     "AnaplanConnectionError",
     "AnaplanError",
     "AnaplanHTTPError",
     "AuthenticationError",
     "BasicAuth",
+    "Catalog",
     "CertificateAuth",
     "ExportFailedError",
     "ModelBusyError",
@@ -70,8 +73,13 @@ __all__ = [
     "UnexpectedResponseError",
     "__version__",
     "connect",
+    "lists",
+    "models",
+    "modules",
     "read_list",
     "read_view",
     "save_list",
     "save_view",
+    "views",
+    "workspaces",
 ]

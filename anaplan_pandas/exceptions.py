@@ -9,6 +9,7 @@
     │   ├── ModelBusyError          409: the model is busy (an import, export or save runs)
     │   └── RateLimitError          429 once the retries are spent
     ├── AnaplanConnectionError      no answer: refused, reset or timed out
+    ├── AmbiguousNameError          a name that matches several objects
     ├── UnexpectedResponseError     a body that is not what the API documents
     └── ReadRequestError            a large read request went wrong
         ├── ExportFailedError       COMPLETE with ``successful: false``
@@ -98,6 +99,10 @@ class RateLimitError(AnaplanHTTPError):
 
 class AnaplanConnectionError(AnaplanError):
     """The server could not be reached, or the connection broke, after every retry."""
+
+
+class AmbiguousNameError(AnaplanError):
+    """A workspace, model, view or list name matches more than one object; pass the id."""
 
 
 class UnexpectedResponseError(AnaplanError):

@@ -16,15 +16,15 @@ from typing import Any, TypeVar, overload
 import pandas as pd
 import requests
 
-from anaplan_pandas.auth import AnaplanAuth, resolve_auth
+from anaplan_pandas.auth import AnaplanAuth
+from anaplan_pandas.discovery import Catalog
 from anaplan_pandas.exceptions import ExportFailedError
 from anaplan_pandas.files import FileFormat, TableFileWriter
 from anaplan_pandas.frames import DtypeBackend, rebatch, to_frame
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress
 from anaplan_pandas.read_request import PollSchedule, ReadRequest
-from anaplan_pandas.settings import resolve_api_url, resolve_auth_url
-from anaplan_pandas.targets import Target
-from anaplan_pandas.transport import Compression, RetryPolicy, Transport
+from anaplan_pandas.targets import ObjectKind, Target
+from anaplan_pandas.transport import Compression, Transport, connect
 
 log = logging.getLogger("anaplan_pandas")
 
@@ -98,39 +98,6 @@ class ReadOptions:
         return PollSchedule(
             initial=self.poll_interval, maximum=self.max_poll_interval, timeout=self.timeout
         )
-
-
-def connect(
-    auth: object = None,
-    api_url: str | None = None,
-    auth_url: str | None = None,
-    *,
-    region: str | None = None,
-    verify: bool | str = True,
-    session: requests.Session | None = None,
-    pool_size: int = 16,
-    retry: RetryPolicy | None = None,
-    compression: Compression = "auto",
-) -> Transport:
-    """Resolve credentials and URLs into a :class:`Transport` for the lower-level API.
-
-    Examples
-    --------
-    >>> transport = connect(auth="token", api_url="http://127.0.0.1:8080/2/0")
-    >>> transport.api_url
-    'http://127.0.0.1:8080/2/0'
-    """
-    resolved = resolve_auth(auth, resolve_auth_url(auth_url, region))
-    resolved.verify = verify
-    return Transport(
-        resolve_api_url(api_url, region),
-        resolved,
-        session=session,
-        verify=verify,
-        pool_size=pool_size,
-        retry=retry,
-        compression=compression,
-    )
 
 
 @overload
@@ -231,9 +198,8 @@ def read_view(
     [1000, 1000, 880]
     >>> sim.stop()
     """
-    target = Target.of("view", workspace_id, model_id, view_id)
-    call = _Call(target, export_type, auth, api_url, auth_url, progress,
-                 ReadOptions.from_keywords(options))
+    call = _Call(("view", workspace_id, model_id, view_id), export_type, auth, api_url, auth_url,
+                 progress, ReadOptions.from_keywords(options))
     return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
@@ -295,9 +261,8 @@ def read_list(
     ['North America', 'NA', 'EMEA']
     >>> sim.stop()
     """
-    target = Target.of("list", workspace_id, model_id, list_id)
-    call = _Call(target, "TABULAR_MULTI_COLUMN", auth, api_url, auth_url, progress,
-                 ReadOptions.from_keywords(options))
+    call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
+                 api_url, auth_url, progress, ReadOptions.from_keywords(options))
     return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
@@ -333,9 +298,8 @@ def save_view(
     2880
     >>> sim.stop()
     """
-    target = Target.of("view", workspace_id, model_id, view_id)
-    call = _Call(target, export_type, auth, api_url, auth_url, progress,
-                 ReadOptions.from_keywords(options))
+    call = _Call(("view", workspace_id, model_id, view_id), export_type, auth, api_url, auth_url,
+                 progress, ReadOptions.from_keywords(options))
     return call.save(path, file_format)
 
 
@@ -365,23 +329,23 @@ def save_list(
     12
     >>> sim.stop()
     """
-    target = Target.of("list", workspace_id, model_id, list_id)
-    call = _Call(target, "TABULAR_MULTI_COLUMN", auth, api_url, auth_url, progress,
-                 ReadOptions.from_keywords(options))
+    call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
+                 api_url, auth_url, progress, ReadOptions.from_keywords(options))
     return call.save(path, file_format)
 
 
 @dataclass
 class _Call:
-    """One public call: connect, show progress, run read requests, always clean up."""
+    """One public call: connect, find the object, show progress, read, always clean up."""
 
-    target: Target
+    what: tuple[ObjectKind, object, object, object]
     export_type: str
     auth: object
     api_url: str | None
     auth_url: str | None
     progress: ProgressChoice
     options: ReadOptions
+    _target: Target | None = None
 
     def frame(self) -> pd.DataFrame:
         with self._session() as (transport, display):
@@ -437,17 +401,24 @@ class _Call:
     @contextlib.contextmanager
     def _request(self, transport: Transport, display: ProgressDisplay) -> Iterator[ReadRequest]:
         with ReadRequest.start(
-            transport, self.target, self.export_type, keep=self.options.keep_request
+            transport, self.target(transport), self.export_type, keep=self.options.keep_request
         ) as request:
             display.start(request.request_id)
             yield request
 
+    def target(self, transport: Transport) -> Target:
+        """The view or list, its names resolved to ids (once)."""
+        if self._target is None:
+            self._target = Catalog(transport).target(*self.what)
+        return self._target
+
     @contextlib.contextmanager
     def _session(self) -> Iterator[tuple[Transport, ProgressDisplay]]:
+        kind, *_, object_id = self.what
         transport = connect(self.auth, self.api_url, self.auth_url, verify=self.options.verify,
                             session=self.options.session, compression=self.options.compression,
                             region=self.options.region)
-        display = make_progress(self.progress, f"{self.target.kind} {self.target.object_id}")
+        display = make_progress(self.progress, f"{kind} {object_id}")
         error: BaseException | None = None
         try:
             yield transport, display

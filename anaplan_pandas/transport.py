@@ -21,7 +21,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from anaplan_pandas.auth import AnaplanAuth
+from anaplan_pandas.auth import AnaplanAuth, resolve_auth
 from anaplan_pandas.exceptions import (
     AnaplanConnectionError,
     AnaplanHTTPError,
@@ -31,7 +31,7 @@ from anaplan_pandas.exceptions import (
     RateLimitError,
     UnexpectedResponseError,
 )
-from anaplan_pandas.settings import is_loopback
+from anaplan_pandas.settings import is_loopback, resolve_api_url, resolve_auth_url
 
 log = logging.getLogger("anaplan_pandas")
 
@@ -359,3 +359,36 @@ def _quote(response: requests.Response, limit: int = 200) -> str:
     more = "…" if len(response.content) > limit else ""
     kind = response.headers.get("Content-Type", "no type")
     return f"HTTP {response.status_code}, {kind}, {text!r}{more}"
+
+
+def connect(
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    *,
+    region: str | None = None,
+    verify: bool | str = True,
+    session: requests.Session | None = None,
+    pool_size: int = 16,
+    retry: RetryPolicy | None = None,
+    compression: Compression = "auto",
+) -> Transport:
+    """Resolve credentials and URLs into a :class:`Transport` for the lower-level API.
+
+    Examples
+    --------
+    >>> transport = connect(auth="token", api_url="http://127.0.0.1:8080/2/0")
+    >>> transport.api_url
+    'http://127.0.0.1:8080/2/0'
+    """
+    resolved = resolve_auth(auth, resolve_auth_url(auth_url, region))
+    resolved.verify = verify
+    return Transport(
+        resolve_api_url(api_url, region),
+        resolved,
+        session=session,
+        verify=verify,
+        pool_size=pool_size,
+        retry=retry,
+        compression=compression,
+    )

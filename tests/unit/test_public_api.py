@@ -9,14 +9,14 @@ import anaplan_pandas
 
 def test_exported_names():
     assert sorted(anaplan_pandas.__all__) == sorted([
-        "AnaplanAuth", "AnaplanConnectionError", "AnaplanError", "AnaplanHTTPError",
-        "AuthenticationError", "BasicAuth", "CertificateAuth", "OAuthDeviceAuth",
-        "ExportFailedError", "ModelBusyError",
-        "NotFoundError", "PollSchedule", "RateLimitError", "ReadOptions", "ReadRequest",
+        "AmbiguousNameError", "AnaplanAuth", "AnaplanConnectionError", "AnaplanError",
+        "AnaplanHTTPError", "AuthenticationError", "BasicAuth", "Catalog", "CertificateAuth",
+        "ExportFailedError", "ModelBusyError", "NotFoundError", "OAuthDeviceAuth",
+        "PollSchedule", "RateLimitError", "ReadOptions", "ReadRequest",
         "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
         "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "TokenAuth",
-        "Transport", "UnexpectedResponseError", "__version__", "connect", "read_list",
-        "read_view", "save_list", "save_view",
+        "Transport", "UnexpectedResponseError", "__version__", "connect", "lists", "models",
+        "modules", "read_list", "read_view", "save_list", "save_view", "views", "workspaces",
     ])
     for name in anaplan_pandas.__all__:
         assert hasattr(anaplan_pandas, name)

@@ -12,16 +12,15 @@ MODEL = "75A40874E6B64FA3AE0743278996850F"
 
 
 @pytest.mark.parametrize(("args", "name"), [
-    (("8a8196b15b7dbae6015b86944", MODEL, 1), "workspace_id"),
-    ((WS, "My Model", 1), "model_id"),
-    ((WS, MODEL, "Revenue"), "view_id"),
     ((WS, MODEL, -5), "view_id"),
     ((WS, MODEL, 1.5), "view_id"),
     ((WS, MODEL, True), "view_id"),
+    ((WS, MODEL, ""), "view_id"),
     ((None, MODEL, 1), "workspace_id"),
+    ((WS, 42, 1), "model_id"),
 ])
 @responses.activate
-def test_wrong_shaped_ids_fail_before_any_request(args, name):
+def test_ids_that_are_neither_ids_nor_names_fail_before_any_request(args, name):
     with pytest.raises(ValueError, match=name):
         ap.read_view(*args, auth="token", progress=None)
     assert len(responses.calls) == 0
@@ -29,7 +28,7 @@ def test_wrong_shaped_ids_fail_before_any_request(args, name):
 
 def test_list_ids_are_checked_too():
     with pytest.raises(ValueError, match="list_id"):
-        ap.read_list(WS, MODEL, "Customers", auth="token", progress=None)
+        ap.read_list(WS, MODEL, 3.5, auth="token", progress=None)
 
 
 def test_target_path_and_description():
