@@ -1,7 +1,10 @@
-"""The ``anaplan-pandas`` command.
+"""The ``anaplan-pandas`` command, for scripts and scheduled jobs.
 
 ``anaplan-pandas demo`` starts the bundled simulator on 127.0.0.1, reads its large view
 (over a million rows) with a progress bar, prints what arrived and stops the simulator.
+``read-view`` and ``read-list`` stream into Parquet or CSV files, ``ls`` lists what a tenant
+holds, ``status`` and ``delete`` manage a read request by id. Progress and messages go to
+standard error, so standard output stays clean for pipes.
 """
 
 from __future__ import annotations
@@ -10,11 +13,20 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
-from anaplan_pandas.exceptions import AnaplanError
-from anaplan_pandas.reader import read_view
+from anaplan_pandas.discovery import Catalog
+from anaplan_pandas.exceptions import (
+    AmbiguousNameError,
+    AnaplanError,
+    AuthenticationError,
+    NotFoundError,
+    ReadRequestError,
+)
+from anaplan_pandas.read_request import EXPORT_TYPES, ReadRequest
+from anaplan_pandas.reader import read_view, save_list, save_view
 from anaplan_pandas.simulator import (
     MODEL_ID,
     MODEL_NAME,
@@ -24,10 +36,14 @@ from anaplan_pandas.simulator import (
     PageLayout,
     Simulator,
 )
+from anaplan_pandas.transport import connect
 
 EXIT_OK = 0
 EXIT_ANAPLAN_ERROR = 1
 EXIT_USAGE = 2
+EXIT_AUTHENTICATION = 3
+EXIT_NOT_FOUND = 4
+EXIT_READ_FAILED = 5
 EXIT_INTERRUPTED = 130
 
 
@@ -83,9 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``anaplan-pandas`` command."""
     parser = argparse.ArgumentParser(
         prog="anaplan-pandas",
-        description="Read Anaplan views and lists into pandas.",
+        description="Read Anaplan views and lists into Parquet or CSV files, list what a "
+        "tenant holds, and manage read requests. Credentials come from the environment: "
+        "ANAPLAN_TOKEN, or ANAPLAN_USERNAME and ANAPLAN_PASSWORD (ANAPLAN_REGION, "
+        "ANAPLAN_API_URL and ANAPLAN_AUTH_URL pick the hosts).",
+        epilog="Exit status: 0 success, 1 other Anaplan error, 2 bad arguments, "
+        "3 authentication refused, 4 not found or ambiguous, 5 export failed, cancelled or "
+        "timed out, 130 interrupted.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     demo_parser = commands.add_parser(
         "demo", help="read the bundled simulator's million-row view with a progress bar"
     )
@@ -93,14 +116,108 @@ def build_parser() -> argparse.ArgumentParser:
                              help="rows in the simulated view (default 1,008,000)")
     demo_parser.add_argument("--pages-per-second", type=float, default=8.0,
                              help="how fast the simulated export produces 50,000-row pages")
+
+    for kind in ("view", "list"):
+        read = commands.add_parser(
+            f"read-{kind}", help=f"stream a {kind} into a .parquet or .csv file"
+        )
+        _add_object(read, kind)
+        read.add_argument("-o", "--output", required=True,
+                          help="output file; its suffix (.parquet or .csv) sets the format")
+        if kind == "view":
+            read.add_argument("--export-type", default="TABULAR_MULTI_COLUMN",
+                              choices=EXPORT_TYPES)
+        read.add_argument("--timeout", type=float, help="give up after this many seconds")
+        read.add_argument("--retries", type=int, default=0,
+                          help="delete and restart a failed export this many times")
+        read.add_argument("--quiet", action="store_true", help="no progress bar")
+        _add_hosts(read)
+
+    for action, text in (("status", "show a read request's state"),
+                         ("delete", "delete a read request (frees its pages on the server)")):
+        sub = commands.add_parser(action, help=text)
+        sub.add_argument("kind", choices=("view", "list"))
+        _add_object(sub, None)
+        sub.add_argument("request_id", help="the read request's id")
+        _add_hosts(sub)
+
+    listing = commands.add_parser("ls", help="list workspaces, models, modules, views or lists")
+    listing.add_argument("what", choices=("workspaces", "models", "modules", "views", "lists"))
+    listing.add_argument("workspace", nargs="?", help="workspace id or name")
+    listing.add_argument("model", nargs="?", help="model id or name")
+    _add_hosts(listing)
     return parser
+
+
+def _add_object(parser: argparse.ArgumentParser, kind: str | None) -> None:
+    parser.add_argument("workspace", help="workspace id or name")
+    parser.add_argument("model", help="model id or name")
+    parser.add_argument("object", metavar=kind or "object_id", help=f"{kind or 'view or list'} "
+                        "id or name")
+
+
+def _add_hosts(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", help="tenant region, such as us9 (ANAPLAN_REGION)")
+    parser.add_argument("--api-url", help="Integration API base (ANAPLAN_API_URL)")
+    parser.add_argument("--auth-url", help="Authentication API base (ANAPLAN_AUTH_URL)")
+
+
+def _connection(args: argparse.Namespace) -> dict[str, Any]:
+    return {"api_url": args.api_url, "auth_url": args.auth_url, "region": args.region}
+
+
+def _read(args: argparse.Namespace) -> None:
+    kind = args.command.removeprefix("read-")
+    options: dict[str, Any] = {"progress": None if args.quiet else "tqdm",
+                               "retries": args.retries, "timeout": args.timeout,
+                               **_connection(args)}
+    if kind == "view":
+        rows = save_view(args.workspace, args.model, args.object, args.output,
+                         export_type=args.export_type, **options)
+    else:
+        rows = save_list(args.workspace, args.model, args.object, args.output, **options)
+    print(f"Wrote {rows:,} rows to {args.output}", file=sys.stderr)
+
+
+def _request(args: argparse.Namespace) -> ReadRequest:
+    transport = connect(**_connection(args))
+    target = Catalog(transport).target(args.kind, args.workspace, args.model, args.object)
+    return ReadRequest(transport, target, args.request_id)
+
+
+def _status(args: argparse.Namespace) -> None:
+    status = _request(args).status()
+    print(f"{status.request_id}: {status.state}, {status.available_pages} pages available"
+          + (f", successful={str(status.successful).lower()}" if status.is_complete else ""))
+
+
+def _delete(args: argparse.Namespace) -> None:
+    request = _request(args)
+    final = request.delete()
+    print(f"Deleted {request.describe()}" + (f" (it was {final.state})" if final else
+                                             " (it was already gone)"))
+
+
+def _list(args: argparse.Namespace) -> None:
+    catalog = Catalog(connect(**_connection(args)))
+    if args.what == "workspaces":
+        frame = catalog.workspaces()
+    elif args.what == "models":
+        frame = catalog.models(args.workspace)
+    else:
+        if not (args.workspace and args.model):
+            raise ValueError(f"ls {args.what} needs a workspace and a model (ids or names).")
+        frame = getattr(catalog, args.what)(args.workspace, args.model)
+    columns = [c for c in ("id", "name", "moduleId", "activeState") if c in frame]
+    print(frame[columns].to_string(index=False) if len(frame) else f"no {args.what}")
+
+
+COMMANDS = {"read-view": _read, "read-list": _read, "status": _status, "delete": _delete,
+            "ls": _list}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit status.
-
-    Exit status: 0 success, 1 an Anaplan error (message on stderr), 2 bad arguments,
-    130 interrupted.
 
     Examples
     --------
@@ -116,13 +233,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.rows < 1 or args.pages_per_second <= 0:
                 parser.error("--rows and --pages-per-second must be positive")
             demo(args.rows, args.pages_per_second)
+        else:
+            COMMANDS[args.command](args)
+    except (ValueError, TypeError) as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except AnaplanError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_ANAPLAN_ERROR
+        return _exit_status(error)
     except KeyboardInterrupt:
         print("interrupted; the read request was deleted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _exit_status(error: AnaplanError) -> int:
+    if isinstance(error, AuthenticationError):
+        return EXIT_AUTHENTICATION
+    if isinstance(error, (NotFoundError, AmbiguousNameError)):
+        return EXIT_NOT_FOUND
+    if isinstance(error, ReadRequestError):
+        return EXIT_READ_FAILED
+    return EXIT_ANAPLAN_ERROR
 
 
 if __name__ == "__main__":
