@@ -12,6 +12,7 @@ Examples
 """
 
 from anaplan_pandas.auth import AnaplanAuth, BasicAuth, TokenAuth
+from anaplan_pandas.background import BackgroundRead, start_list_read, start_view_read
 from anaplan_pandas.certificate import CertificateAuth
 from anaplan_pandas.discovery import Catalog, lists, models, modules, views, workspaces
 from anaplan_pandas.exceptions import (
@@ -50,6 +51,7 @@ __all__ = [
     "AnaplanError",
     "AnaplanHTTPError",
     "AuthenticationError",
+    "BackgroundRead",
     "BasicAuth",
     "Catalog",
     "CertificateAuth",
@@ -80,6 +82,8 @@ __all__ = [
     "read_view",
     "save_list",
     "save_view",
+    "start_list_read",
+    "start_view_read",
     "views",
     "workspaces",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -173,21 +174,28 @@ class WidgetProgress(ProgressDisplay):
     'success'
     """
 
-    def __init__(self, label: str, *, show: bool = True) -> None:
+    def __init__(
+        self, label: str, *, show: bool = True, on_cancel: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(label)
         import ipywidgets
 
         self.bar = ipywidgets.IntProgress(value=0, min=0, max=1, description="pages")
         self.text = ipywidgets.HTML()
-        self.widget = ipywidgets.VBox([self.bar, self.text])
+        self.cancel_button = ipywidgets.Button(description="Cancel", icon="stop",
+                                               button_style="warning")
+        self.cancel_button.on_click(lambda _: on_cancel() if on_cancel else None)
+        children = [self.bar, self.text] + ([self.cancel_button] if on_cancel else [])
+        self.widget = ipywidgets.VBox(children)
         if show:
             from IPython.display import display
 
             display(self.widget)
 
     def render(self) -> None:
-        """Update the bar and the text."""
+        """Update the bar, the text and the Cancel button."""
         p = self.progress
+        self.cancel_button.disabled = p.finished is not None
         total = p.total_pages if p.total_pages is not None else p.available_pages
         self.bar.max = max(total, 1)
         self.bar.value = min(p.downloaded_pages, self.bar.max)

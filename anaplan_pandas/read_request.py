@@ -10,6 +10,7 @@ raise :class:`~anaplan_pandas.exceptions.ReadRequestCancelledError`.
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 import time
@@ -45,6 +46,9 @@ from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import Transport
 
 log = logging.getLogger("anaplan_pandas")
+
+#: Longest pause, in seconds, before a read notices :meth:`ReadRequest.cancel`.
+CANCEL_CHECK = 0.2
 
 EXPORT_TYPES = (
     "TABULAR_MULTI_COLUMN",
@@ -216,6 +220,7 @@ class ReadRequest:
         *,
         keep: bool = False,
         export_type: str = "TABULAR_MULTI_COLUMN",
+        cancel_event: threading.Event | None = None,
     ) -> None:
         self.transport = transport
         self.target = target
@@ -225,6 +230,7 @@ class ReadRequest:
         self.deleted = False
         self.last_status: ReadRequestStatus | None = None
         self._lock = threading.Lock()
+        self._cancel = cancel_event or threading.Event()
 
     def __repr__(self) -> str:
         return f"ReadRequest({self.request_id!r}, {self.target.describe()})"
@@ -237,8 +243,13 @@ class ReadRequest:
         export_type: str = "TABULAR_MULTI_COLUMN",
         *,
         keep: bool = False,
+        cancel_event: threading.Event | None = None,
     ) -> ReadRequest:
-        """Start a read request (``POST …/readRequests``) and return its handle."""
+        """Start a read request (``POST …/readRequests``) and return its handle.
+
+        Setting ``cancel_event`` (from any thread) stops a read in progress, as
+        :meth:`cancel` does.
+        """
         if target.kind == "view":
             if export_type not in EXPORT_TYPES:
                 raise ValueError(
@@ -251,7 +262,8 @@ class ReadRequest:
             "POST", f"{target.path}/readRequests", target.describe(), json=payload
         )
         status = ReadRequestStatus.from_body(transport.json_of(response, target.describe()), target)
-        request = cls(transport, target, status.request_id, keep=keep, export_type=export_type)
+        request = cls(transport, target, status.request_id, keep=keep, export_type=export_type,
+                      cancel_event=cancel_event)
         request.last_status = status
         log.info("started read request %s for %s", status.request_id, target.describe())
         return request
@@ -260,6 +272,26 @@ class ReadRequest:
     def path(self) -> str:
         """The API path of this request."""
         return f"{self.target.path}/readRequests/{self.request_id}"
+
+    def cancel(self) -> None:
+        """Stop a read in progress (from any thread): it ends with ReadRequestCancelledError.
+
+        The request is deleted on the way out, unless it is kept (``keep=True``).
+        """
+        self._cancel.set()
+
+    def _repr_html_(self) -> str:
+        status = self.last_status
+        rows = [
+            ("Request", self.request_id),
+            ("Object", self.target.describe()),
+            ("State", "deleted" if self.deleted else status.state if status else "unknown"),
+            ("Pages available", str(status.available_pages) if status else "–"),
+        ]
+        cells = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+                        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+                        for k, v in rows)
+        return f"<table><caption>Anaplan read request</caption>{cells}</table>"
 
     def describe(self) -> str:
         """A phrase naming the request and its object for messages."""
@@ -346,6 +378,13 @@ class ReadRequest:
             next_poll = time.monotonic() + schedule.initial
             while True:
                 self._raise_if_ended(status)
+                if self._cancel.is_set():
+                    raise self._ended_error(
+                        ReadRequestCancelledError,
+                        f"You cancelled read request {self.request_id} of "
+                        f"{self.target.describe()}.",
+                        "Start a new read when you want the data.",
+                    )
                 while next_submit < status.available_pages and next_submit - next_yield < window:
                     pending[next_submit] = pool.submit(self.page, next_submit)
                     next_submit += 1
@@ -368,11 +407,13 @@ class ReadRequest:
                     yield next_yield, data
                     next_yield += 1
                     continue
-                pause = None if status.is_complete else max(0.0, next_poll - now)
+                # Wake at least every CANCEL_CHECK seconds to notice a cancel().
+                until_poll = CANCEL_CHECK if status.is_complete else max(0.0, next_poll - now)
+                pause = min(until_poll, CANCEL_CHECK)
                 if ready is not None:
                     wait([ready], timeout=pause)
-                elif pause is not None:
-                    time.sleep(pause)
+                else:
+                    self._cancel.wait(pause)
         finally:
             for future in pending.values():
                 future.cancel()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar, overload
 
 import pandas as pd
@@ -345,6 +346,8 @@ class _Call:
     auth_url: str | None
     progress: ProgressChoice
     options: ReadOptions
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    display: ProgressDisplay | None = None
     _target: Target | None = None
 
     def frame(self) -> pd.DataFrame:
@@ -401,7 +404,8 @@ class _Call:
     @contextlib.contextmanager
     def _request(self, transport: Transport, display: ProgressDisplay) -> Iterator[ReadRequest]:
         with ReadRequest.start(
-            transport, self.target(transport), self.export_type, keep=self.options.keep_request
+            transport, self.target(transport), self.export_type, keep=self.options.keep_request,
+            cancel_event=self.cancel_event,
         ) as request:
             display.start(request.request_id)
             yield request
@@ -418,7 +422,7 @@ class _Call:
         transport = connect(self.auth, self.api_url, self.auth_url, verify=self.options.verify,
                             session=self.options.session, compression=self.options.compression,
                             region=self.options.region)
-        display = make_progress(self.progress, f"{kind} {object_id}")
+        display = self.display or make_progress(self.progress, f"{kind} {object_id}")
         error: BaseException | None = None
         try:
             yield transport, display

@@ -10,13 +10,15 @@ import anaplan_pandas
 def test_exported_names():
     assert sorted(anaplan_pandas.__all__) == sorted([
         "AmbiguousNameError", "AnaplanAuth", "AnaplanConnectionError", "AnaplanError",
-        "AnaplanHTTPError", "AuthenticationError", "BasicAuth", "Catalog", "CertificateAuth",
+        "AnaplanHTTPError", "AuthenticationError", "BackgroundRead", "BasicAuth", "Catalog",
+        "CertificateAuth",
         "ExportFailedError", "ModelBusyError", "NotFoundError", "OAuthDeviceAuth",
         "PollSchedule", "RateLimitError", "ReadOptions", "ReadRequest",
         "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
         "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "TokenAuth",
         "Transport", "UnexpectedResponseError", "__version__", "connect", "lists", "models",
-        "modules", "read_list", "read_view", "save_list", "save_view", "views", "workspaces",
+        "modules", "read_list", "read_view", "save_list", "save_view",
+        "start_list_read", "start_view_read", "views", "workspaces",
     ])
     for name in anaplan_pandas.__all__:
         assert hasattr(anaplan_pandas, name)
