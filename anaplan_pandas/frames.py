@@ -27,6 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -58,6 +59,9 @@ class ColumnPlan:
     mixed : bool
         Whether a value column may mix numbers and text by design (the single-column
         layout); turning it into text is then expected and not warned about.
+    value_axis : str
+        Name of the dimension laid across the value columns (usually ``Line Items``), for
+        the long layout.
 
     Examples
     --------
@@ -71,6 +75,7 @@ class ColumnPlan:
     types: Mapping[str, pa.DataType] = field(default_factory=dict)
     infer: bool = True
     mixed: bool = False
+    value_axis: str = "Line Items"
 
     def __init__(
         self,
@@ -79,12 +84,14 @@ class ColumnPlan:
         types: Mapping[str, pa.DataType] | None = None,
         infer: bool = True,
         mixed: bool = False,
+        value_axis: str = "Line Items",
     ) -> None:
         object.__setattr__(self, "dimensions", frozenset(dimensions))
         object.__setattr__(self, "leading_dimensions", leading_dimensions)
         object.__setattr__(self, "types", dict(types or {}))
         object.__setattr__(self, "infer", infer)
         object.__setattr__(self, "mixed", mixed)
+        object.__setattr__(self, "value_axis", value_axis)
 
     def is_dimension(self, name: str, position: int) -> bool:
         """Whether the column at ``position`` named ``name`` holds item names."""
@@ -453,3 +460,35 @@ def rebatch(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
             held, count = [rest], rest.num_rows
     if count:
         yield pa.concat_tables(held, promote_options="permissive")
+
+
+Layout = Literal["wide", "multiindex", "long"]
+
+
+def lay_out(frame: pd.DataFrame, plan: ColumnPlan, layout: Layout) -> pd.DataFrame:
+    """Arrange a view's frame: as read, with a MultiIndex, or one value per row.
+
+    ``wide`` keeps the frame as read, ``multiindex`` moves the item names into the index,
+    ``long`` melts the value columns into (item names, line item, ``Value``) rows.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Product": ["A"], "Units": [1.0], "Price": [2.5]})
+    >>> lay_out(frame, ColumnPlan(leading_dimensions=1), "long").values.tolist()
+    [['A', 'Units', 1.0], ['A', 'Price', 2.5]]
+    """
+    if layout == "wide":
+        return frame
+    dimensions = [c for i, c in enumerate(frame.columns) if plan.is_dimension(c, i)]
+    if not dimensions:
+        raise ValueError(f"layout={layout!r} needs item-name columns, and this data has none.")
+    if layout == "multiindex":
+        return frame.set_index(dimensions)
+    if layout == "long":
+        values = [c for c in frame.columns if c not in dimensions]
+        long = frame.melt(id_vars=dimensions, value_vars=values, var_name=plan.value_axis,
+                          value_name="Value")
+        # melt lists column by column; keep the view's row order, one row after another
+        row_major = np.arange(len(long)).reshape(len(values), len(frame)).T.ravel()
+        return long.iloc[row_major].reset_index(drop=True)
+    raise ValueError(f"layout must be 'wide', 'multiindex' or 'long', got {layout!r}.")

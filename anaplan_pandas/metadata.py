@@ -78,7 +78,8 @@ def view_column_plan(transport: Transport, target: Target, export_type: str) -> 
         names = axes["rows"] + axes["pages"] + axes["columns"]
         return ColumnPlan(dimensions=names, leading_dimensions=len(names), mixed=True)
     names = axes["rows"] + axes["pages"]
-    return ColumnPlan(dimensions=names, leading_dimensions=len(names))
+    value_axis = " × ".join(axes["columns"]) or "Line Items"
+    return ColumnPlan(dimensions=names, leading_dimensions=len(names), value_axis=value_axis)
 
 
 def list_column_plan(transport: Transport, target: Target) -> ColumnPlan:

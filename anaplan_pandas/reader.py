@@ -12,20 +12,23 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import pandas as pd
+import pyarrow as pa
 import requests
 
 from anaplan_pandas.auth import AnaplanAuth
 from anaplan_pandas.discovery import Catalog
-from anaplan_pandas.exceptions import ExportFailedError
+from anaplan_pandas.exceptions import AnaplanHTTPError, ExportFailedError
 from anaplan_pandas.files import FileFormat, TableFileWriter
-from anaplan_pandas.frames import DtypeBackend, rebatch, to_frame
+from anaplan_pandas.frames import ColumnPlan, DtypeBackend, Layout, lay_out, rebatch, to_frame
+from anaplan_pandas.metadata import list_column_plan, view_column_plan
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress
 from anaplan_pandas.read_request import PollSchedule, ReadRequest
 from anaplan_pandas.targets import ObjectKind, Target
 from anaplan_pandas.transport import Compression, Transport, connect
+from anaplan_pandas.view_data import read_view_data
 
 log = logging.getLogger("anaplan_pandas")
 
@@ -64,6 +67,13 @@ class ReadOptions:
     region : str or None
         The tenant's region (``us9``, ``eu3``, …), which picks the API and auth hosts;
         explicit ``api_url`` and ``auth_url`` override it.
+    method : {"read_request", "data", "auto"}
+        Views only: ``"data"`` reads a view under 1,000,000 cells in one synchronous call;
+        ``"auto"`` tries that first and falls back to a read request when Anaplan says the
+        view is too big.
+    layout : {"wide", "multiindex", "long"}
+        Views only: as read (item-name columns first, one column per line item), the
+        item names as a MultiIndex, or one value per row (item names, line item, value).
     """
 
     poll_interval: float = 0.5
@@ -78,6 +88,8 @@ class ReadOptions:
     session: requests.Session | None = None
     compression: Compression = "auto"
     region: str | None = None
+    method: Literal["read_request", "data", "auto"] = "read_request"
+    layout: Layout = "wide"
 
     @classmethod
     def from_keywords(cls, options: dict[str, Any]) -> ReadOptions:
@@ -262,8 +274,11 @@ def read_list(
     ['North America', 'NA', 'EMEA']
     >>> sim.stop()
     """
+    read_options = ReadOptions.from_keywords(options)
+    if read_options.layout != "wide" or read_options.method != "read_request":
+        raise ValueError("layout= and method= apply to views; a list is read as it is.")
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, ReadOptions.from_keywords(options))
+                 api_url, auth_url, progress, read_options)
     return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
@@ -349,14 +364,49 @@ class _Call:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     display: ProgressDisplay | None = None
     _target: Target | None = None
+    _plan: ColumnPlan | None = None
 
     def frame(self) -> pd.DataFrame:
         with self._session() as (transport, display):
-            table = self._with_retries(
-                lambda: self._run(transport, display, lambda request: request.to_table(
-                    **self._table_options(display)))
-            )
-            return to_frame(table, dtype_backend=self.options.dtype_backend)
+            table = None
+            if self.options.method != "read_request" and self.what[0] == "view":
+                table = self._data_call(transport, display, self.plan(transport))
+            if table is None:
+                # The plan is read once the request has started, so an unknown id fails on
+                # the read request itself.
+                table = self._with_retries(
+                    lambda: self._run(transport, display, lambda request: request.to_table(
+                        **self._table_options(display, self.plan(transport))))
+                )
+            frame = to_frame(table, dtype_backend=self.options.dtype_backend)
+            return lay_out(frame, self.plan(transport), self.options.layout)
+
+    def plan(self, transport: Transport) -> ColumnPlan:
+        """The column plan from the object's metadata (once)."""
+        if self._plan is None:
+            target = self.target(transport)
+            if target.kind == "view":
+                self._plan = view_column_plan(transport, target, self.export_type)
+            else:
+                self._plan = list_column_plan(transport, target)
+        return self._plan
+
+    def _data_call(
+        self, transport: Transport, display: ProgressDisplay, plan: ColumnPlan
+    ) -> pa.Table | None:
+        """The synchronous data call; ``None`` if ``auto`` finds the view too big for it."""
+        target = self.target(transport)
+        try:
+            table = read_view_data(transport, target, plan, export_type=self.export_type,
+                                   categorical=self.options.categorical)
+        except AnaplanHTTPError as error:
+            if self.options.method == "auto" and error.status_code == 400:
+                log.info("%s is too big for the data call; starting a read request",
+                         target.describe())
+                return None
+            raise
+        display.on_rows(table.num_rows)
+        return table
 
     def chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         if chunksize < 1:
@@ -370,9 +420,10 @@ class _Call:
 
     def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         with self._session() as (transport, display), self._request(transport, display) as request:
-            tables = request.iter_tables(**self._table_options(display))
+            tables = request.iter_tables(**self._table_options(display, self.plan(transport)))
             for table in rebatch(tables, chunksize):
-                yield to_frame(table, dtype_backend=self.options.dtype_backend)
+                frame = to_frame(table, dtype_backend=self.options.dtype_backend)
+                yield lay_out(frame, self.plan(transport), self.options.layout)
 
     def save(self, path: str | os.PathLike[str], file_format: FileFormat | None) -> int:
         writer_of = lambda: TableFileWriter(path, file_format)  # noqa: E731
@@ -380,15 +431,17 @@ class _Call:
 
         def write(request: ReadRequest) -> int:
             with writer_of() as writer:
-                for table in request.iter_tables(**self._table_options(display)):
+                options = self._table_options(display, self.plan(request.transport))
+                for table in request.iter_tables(**options):
                     writer.write(table)
             return writer.rows
 
         with self._session() as (transport, display):
             return self._with_retries(lambda: self._run(transport, display, write))
 
-    def _table_options(self, display: ProgressDisplay) -> dict[str, Any]:
+    def _table_options(self, display: ProgressDisplay, plan: ColumnPlan) -> dict[str, Any]:
         return {
+            "plan": plan,
             "categorical": self.options.categorical,
             "schedule": self.options.schedule(),
             "max_workers": self.options.max_workers,

@@ -41,6 +41,7 @@ from anaplan_pandas.simulator.sample_model import (
 )
 
 CANCELLING_SECONDS = 0.3
+VIEW_DATA_CELL_LIMIT = 1_000_000
 DEMO_OAUTH_CLIENT = "5f2c0e1a9b7d4c3e8a6f1b2d3c4e5f60"
 DEFAULT_USERS = {"analyst@example.com": "correct horse battery staple"}
 
@@ -424,6 +425,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/modules"), "modules"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views"), "views"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views/(?P<obj>\d+)"), "view_metadata"),
+    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views/(?P<obj>\d+)/data"), "view_data"),
     ("GET", re.compile(r"/2/0(?:/workspaces/[^/]+)?/models/(?P<model>[^/]+)/lists"), "lists"),
     ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)/models/(?P<model>[^/]+)/lists/(?P<obj>\d+)"),
      "list_metadata"),
@@ -743,6 +745,33 @@ class _Handler(BaseHTTPRequestHandler):
             if dims:  # an axis without dimensions is left out entirely
                 payload[axis] = [{"id": d.id, "name": d.name} for d in dims]
         self._ok(None, **payload)
+
+    def _view_data(self) -> None:
+        """The synchronous data call: the whole view at once, under 1,000,000 cells."""
+        if not self._model_ok():
+            return
+        view = self.sim.model.views.get(self.args["obj"])
+        if view is None:
+            self._error(404, "Not Found")
+            return
+        export_type = self.query.get("exportType")
+        if export_type not in ("TABULAR_MULTI_COLUMN", "TABULAR_SINGLE_COLUMN") or (
+                self.query.get("moduleId") != view.module_id):
+            self._error(400, "The simulator serves view data only in a tabular exportType "
+                             "with the view's moduleId")
+            return
+        cells = view.table.num_rows * (view.table.num_columns - len(view.dimension_columns))
+        if cells > VIEW_DATA_CELL_LIMIT:
+            self._error(400, f"The view has {cells:,} cells, more than the "
+                             f"{VIEW_DATA_CELL_LIMIT:,} a data request can return; use a "
+                             "large read request")
+            return
+        layout = dataclasses.replace(self.sim.layout, rows_per_page=max(1, view.table.num_rows),
+                                     split="rows", header="first")
+        export = ExportPages(
+            _single_column(view.table, view.dimension_columns)
+            if export_type == "TABULAR_SINGLE_COLUMN" else view.table, layout)
+        self._send(200, export.page(0), "text/csv")
 
     def _lists(self) -> None:
         if self._model_ok():
