@@ -64,6 +64,7 @@ class AnaplanAuth(AuthBase):
         self._renew_at = 0.0
         self._lock = threading.Lock()
         self._http: requests.Session | None = None
+        self._closed = False
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the ``Authorization`` header to ``request``."""
@@ -73,6 +74,10 @@ class AnaplanAuth(AuthBase):
     def token(self) -> str:
         """Return a valid token, obtaining or renewing it first when needed."""
         with self._lock:
+            if self._closed:
+                raise AuthenticationError(
+                    f"{self!r} was closed (logged out); create a new one to log in again."
+                )
             if self._token is None:
                 self._keep(*self._obtain())
             elif time.time() > self._renew_at:
@@ -102,13 +107,17 @@ class AnaplanAuth(AuthBase):
         return True
 
     def close(self) -> None:
-        """Log out, so that the token cannot be used again."""
+        """Log out, so that the token cannot be used again; the object cannot log in again.
+
+        A logout that fails is not an error: the token expires by itself.
+        """
         with self._lock:
             token, self._token = self._token, None
+            self._closed = True
         if token is not None and self.can_reauthenticate:
             try:
                 self._post("/token/logout", token=token)
-            except (requests.RequestException, AuthenticationError):
+            except (AnaplanConnectionError, AuthenticationError, UnexpectedResponseError):
                 log.debug("logout failed; the token expires by itself")
 
     def _obtain(self) -> tuple[str, float]:

@@ -157,7 +157,9 @@ def _pem(value: str | bytes | os.PathLike[str] | None, env: str, what: str) -> b
         return text.encode()
     try:
         return Path(text).expanduser().read_bytes()
-    except OSError as error:
+    except (OSError, ValueError):
+        # Never quote the value: it may be the key itself, pasted without its PEM lines.
         raise AuthenticationError(
-            f"Could not read the {what} file {text!r}: {error.strerror}."
+            f"Could not read the {what}: pass PEM text (with its -----BEGIN line) or the "
+            f"path of a readable PEM file, or set {env}."
         ) from None

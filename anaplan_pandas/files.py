@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from anaplan_pandas.exceptions import UnexpectedResponseError
+
 FileFormat = Literal["parquet", "csv"]
 
 _SUFFIXES: dict[str, FileFormat] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
@@ -70,7 +72,16 @@ class TableFileWriter:
             self._open(table.schema)
         assert self._writer is not None and self._schema is not None
         if not table.schema.equals(self._schema):
-            table = table.cast(self._schema)
+            try:
+                table = table.cast(self._schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                old = self._schema
+                changed = [f.name for f in table.schema if f.type != old.field(f.name).type]
+                raise UnexpectedResponseError(
+                    f"Column(s) {changed} held numbers on the first page and text later; a "
+                    "file cannot change a column's type midway. Read into a DataFrame with "
+                    "read_view() instead, which can."
+                ) from None
         self._writer.write_table(table)
         self.rows += table.num_rows
 

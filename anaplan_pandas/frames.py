@@ -114,10 +114,7 @@ class TableBuilder:
     def __init__(
         self, columns: Sequence[str], plan: ColumnPlan | None = None, *, categorical: bool = True
     ) -> None:
-        if len(set(columns)) != len(columns):
-            duplicated = sorted({c for c in columns if list(columns).count(c) > 1})
-            raise ValueError(f"The CSV header names columns more than once: {duplicated}.")
-        self.columns = list(columns)
+        self.columns = unique_names(columns)
         plan = plan or ColumnPlan()
         self._warn_on_text = not plan.mixed
         self.dimension_columns = [
@@ -222,7 +219,35 @@ class TableBuilder:
 
 
 _BOOLEAN_TEXT = pa.array(["true", "TRUE", "True", "false", "FALSE", "False"])
-_PLAIN_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$|^-?(NaN|Infinity)$"
+# Whole numbers of up to 15 digits (a double holds them exactly; longer ones are codes),
+# decimals and exponents as Anaplan writes them, NaN and Infinity.
+_PLAIN_NUMBER = (
+    r"^-?(0|[1-9][0-9]{0,14})$"
+    r"|^-?(0|[1-9][0-9]*)(\.[0-9]+)([eE][-+]?[0-9]+)?$"
+    r"|^-?(0|[1-9][0-9]*)[eE][-+]?[0-9]+$"
+    r"|^-?(NaN|Infinity)$"
+)
+
+
+def unique_names(columns: Sequence[str]) -> list[str]:
+    """Column names made usable as pandas does: blanks named, repeats numbered.
+
+    Grid layouts leave the header cells above the row dimensions blank.
+
+    Examples
+    --------
+    >>> unique_names(["", "", "Jan 24", "Jan 24"])
+    ['Unnamed: 0', 'Unnamed: 1', 'Jan 24', 'Jan 24.1']
+    """
+    names: list[str] = []
+    for i, name in enumerate(columns):
+        candidate = name if name.strip() else f"Unnamed: {i}"
+        base, n = candidate, 0
+        while candidate in names:
+            n += 1
+            candidate = f"{base}.{n}"
+        names.append(candidate)
+    return names
 
 
 def plain_numbers(column: pa.ChunkedArray | pa.Array) -> bool:
@@ -232,6 +257,8 @@ def plain_numbers(column: pa.ChunkedArray | pa.Array) -> bool:
     --------
     >>> plain_numbers(pa.array(["1", "2.5", None, "-1e+20"])), plain_numbers(pa.array(["0042"]))
     (True, False)
+    >>> plain_numbers(pa.array(["12345678901234567"]))  # too long to be a number: a code
+    False
     """
     values = column.drop_null()
     return len(values) == 0 or pc.all(pc.match_substring_regex(values, _PLAIN_NUMBER)).as_py()
@@ -454,12 +481,18 @@ def rebatch(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
         held.append(table)
         count += table.num_rows
         while count >= rows:
-            combined = pa.concat_tables(held, promote_options="permissive")
+            combined = _concat_as_latest(held)
             yield combined.slice(0, rows)
             rest = combined.slice(rows)
             held, count = [rest], rest.num_rows
     if count:
-        yield pa.concat_tables(held, promote_options="permissive")
+        yield _concat_as_latest(held)
+
+
+def _concat_as_latest(tables: list[pa.Table]) -> pa.Table:
+    """Concatenate, casting to the newest schema (a column may have turned into text)."""
+    schema = tables[-1].schema
+    return pa.concat_tables([t if t.schema.equals(schema) else t.cast(schema) for t in tables])
 
 
 Layout = Literal["wide", "multiindex", "long"]

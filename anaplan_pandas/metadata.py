@@ -4,7 +4,9 @@ A view's metadata (``GET /models/{m}/views/{v}``) lists the dimensions on its ro
 columns and pages. In the tabular layouts every dimension not laid across the columns
 becomes a leading column of item names; ``TABULAR_SINGLE_COLUMN`` puts every dimension in
 a column and the value last. A list's metadata gives the format of each property: number
-properties become numbers, boolean ones booleans, everything else stays text.
+properties become numbers, boolean ones booleans, everything else stays text. A view's
+line items carry formats too (``GET /models/{m}/modules/{mod}/lineItems``), which type its
+value columns the same way; the first page's values are only a fallback.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from anaplan_pandas.exceptions import NotFoundError, UnexpectedResponseError
+from anaplan_pandas.exceptions import AnaplanHTTPError, NotFoundError, UnexpectedResponseError
 from anaplan_pandas.frames import ColumnPlan
 from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import Transport
@@ -23,6 +25,7 @@ from anaplan_pandas.transport import Transport
 log = logging.getLogger("anaplan_pandas")
 
 _PROPERTY_TYPES = {"NUMBER": pa.float64(), "BOOLEAN": pa.bool_()}
+_LINE_ITEM_TYPES = _PROPERTY_TYPES
 
 
 def view_axes(transport: Transport, target: Target) -> dict[str, list[str]]:
@@ -79,7 +82,41 @@ def view_column_plan(transport: Transport, target: Target, export_type: str) -> 
         return ColumnPlan(dimensions=names, leading_dimensions=len(names), mixed=True)
     names = axes["rows"] + axes["pages"]
     value_axis = " × ".join(axes["columns"]) or "Line Items"
-    return ColumnPlan(dimensions=names, leading_dimensions=len(names), value_axis=value_axis)
+    types = line_item_types(transport, target) if len(axes["columns"]) == 1 else {}
+    return ColumnPlan(dimensions=names, leading_dimensions=len(names), value_axis=value_axis,
+                      types=types)
+
+
+def line_item_types(transport: Transport, target: Target) -> dict[str, pa.DataType]:
+    """The types of a view's line items from their formats, or ``{}`` if unknown.
+
+    NUMBER line items become ``float64``, BOOLEAN ones ``bool``; TEXT, LIST, DATE, TIME
+    PERIOD and the rest stay text, so a text line item that happens to look numeric on
+    the first page is never turned into numbers.
+    """
+    from anaplan_pandas.discovery import Catalog
+
+    try:
+        views = Catalog(transport).views(target.workspace_id, target.model_id)
+        match = views[views["id"] == target.object_id]
+        module_id = str(match["moduleId"].iloc[0]) if "moduleId" in match and len(match) else (
+            target.object_id)  # a module's default view has the module's id
+        body = transport.get_json(
+            f"/models/{target.model_id}/modules/{module_id}/lineItems",
+            f"line items of module {module_id} in model {target.model_id}",
+            params={"includeAll": "true"},
+        )
+    except (AnaplanHTTPError, UnexpectedResponseError) as error:
+        log.debug("no line item formats for %s (%s); inferring types", target.describe(), error)
+        return {}
+    items = body.get("items", [])
+    if not isinstance(items, list):
+        return {}
+    return {
+        item["name"]: _LINE_ITEM_TYPES.get(str(item.get("format", "")).upper(), pa.string())
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("name"), str)
+    }
 
 
 def list_column_plan(transport: Transport, target: Target) -> ColumnPlan:

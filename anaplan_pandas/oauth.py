@@ -23,7 +23,11 @@ from collections.abc import Callable
 import requests
 
 from anaplan_pandas.auth import AnaplanAuth
-from anaplan_pandas.exceptions import AuthenticationError, UnexpectedResponseError
+from anaplan_pandas.exceptions import (
+    AnaplanConnectionError,
+    AuthenticationError,
+    UnexpectedResponseError,
+)
 from anaplan_pandas.settings import resolve_oauth_url
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -120,12 +124,15 @@ class OAuthDeviceAuth(AnaplanAuth):
         """Forget the access token (OAuth tokens are not logged out)."""
         with self._lock:
             self._token = None
+            self._closed = True
 
     def _obtain(self) -> tuple[str, float]:
         if self._refresh_token:
             try:
                 return self._refresh()
-            except AuthenticationError:
+            except AuthenticationError as error:
+                if error.status_code not in (400, 401):
+                    raise  # the service is unwell: keep the refresh token for later
                 self._refresh_token = None  # expired or already used: sign in again
         return self._device_login()
 
@@ -158,9 +165,16 @@ class OAuthDeviceAuth(AnaplanAuth):
         body = {"grant_type": DEVICE_GRANT, "client_id": self.client_id, "device_code": device_code}
         while time.monotonic() < deadline:
             time.sleep(interval)
-            response = self._http.post(  # type: ignore[union-attr]
-                self.oauth_url + "/oauth/token", json=body, timeout=(10, 60), verify=self.verify
-            )
+            try:
+                response = self._http.post(  # type: ignore[union-attr]
+                    self.oauth_url + "/oauth/token", json=body, timeout=(10, 60),
+                    verify=self.verify,
+                )
+            except requests.RequestException as error:
+                raise AnaplanConnectionError(
+                    f"Lost the OAuth service at {self.oauth_url} while waiting for the device "
+                    f"login ({type(error).__name__}); sign in again."
+                ) from None
             if response.ok:
                 return self._tokens(response)
             error = _json(response, "token").get("error")

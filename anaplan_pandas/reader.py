@@ -356,7 +356,7 @@ class _Call:
 
     what: tuple[ObjectKind, object, object, object]
     export_type: str
-    auth: object
+    auth: object = field(repr=False)
     api_url: str | None
     auth_url: str | None
     progress: ProgressChoice
@@ -421,9 +421,11 @@ class _Call:
     def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         with self._session() as (transport, display), self._request(transport, display) as request:
             tables = request.iter_tables(**self._table_options(display, self.plan(transport)))
-            for table in rebatch(tables, chunksize):
-                frame = to_frame(table, dtype_backend=self.options.dtype_backend)
-                yield lay_out(frame, self.plan(transport), self.options.layout)
+            # closing: downloads stop before the request is deleted and the session closed
+            with contextlib.closing(tables):
+                for table in rebatch(tables, chunksize):
+                    frame = to_frame(table, dtype_backend=self.options.dtype_backend)
+                    yield lay_out(frame, self.plan(transport), self.options.layout)
 
     def save(self, path: str | os.PathLike[str], file_format: FileFormat | None) -> int:
         writer_of = lambda: TableFileWriter(path, file_format)  # noqa: E731

@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pyarrow as pa
+
 from anaplan_pandas.simulator.exports import ExportPages, PageLayout
 from anaplan_pandas.simulator.sample_model import (
     MODEL_ID,
@@ -424,6 +426,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)"), "model"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/modules"), "modules"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views"), "views"),
+    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/modules/(?P<obj>\d+)/lineItems"),
+     "line_items"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views/(?P<obj>\d+)"), "view_metadata"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views/(?P<obj>\d+)/data"), "view_data"),
     ("GET", re.compile(r"/2/0(?:/workspaces/[^/]+)?/models/(?P<model>[^/]+)/lists"), "lists"),
@@ -731,6 +735,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._listing("views", [{"id": v.id, "name": v.name, "code": "",
                                      "moduleId": v.module_id}
                                     for v in self.sim.model.views.values()])
+
+    def _line_items(self) -> None:
+        if not self._model_ok():
+            return
+        views = [v for v in self.sim.model.views.values() if v.module_id == self.args["obj"]]
+        if not views:
+            self._error(404, "Not Found")
+            return
+        view = views[0]
+        items = []
+        for i, column in enumerate(view.table.schema):
+            if column.name in view.dimension_columns:
+                continue
+            kind = ("NUMBER" if pa.types.is_floating(column.type) else
+                    "BOOLEAN" if pa.types.is_boolean(column.type) else "TEXT")
+            items.append({"moduleId": view.module_id, "moduleName": view.name,
+                          "id": f"2{i:011d}", "name": column.name, "format": kind})
+        self._listing("items", items)
 
     def _view_metadata(self) -> None:
         if not self._model_ok():

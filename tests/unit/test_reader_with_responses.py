@@ -34,6 +34,11 @@ def setup_view(pages, *, kind="view", metadata=None, page_headers=None):
     responses.add(responses.DELETE, f"{base}/readRequests/{RID}",
                   json={key: {"requestId": RID, "requestState": "COMPLETE"}})
     if kind == "view":
+        responses.add(responses.GET, f"{API}/models/{MODEL}/views", json={
+            "views": [{"id": VIEW, "name": "Revenue", "moduleId": VIEW}],
+            "meta": {"paging": {"totalSize": 1}}})
+        responses.add(responses.GET, f"{API}/models/{MODEL}/modules/{VIEW}/lineItems", json={
+            "items": [{"name": "Units", "format": "NUMBER"}, {"name": "Note", "format": "TEXT"}]})
         responses.add(responses.GET, f"{API}/models/{MODEL}/views/{VIEW}", json=metadata or {
             "viewId": VIEW, "viewName": "Revenue",
             "rows": [{"id": "1", "name": "Products"}], "pages": [{"id": "2", "name": "Regions"}],
@@ -131,3 +136,11 @@ def test_dtype_backend_pyarrow():
     setup_view([HEADER + b"".join(ROWS)])
     frame = read(dtype_backend="pyarrow")
     assert str(frame["Units"].dtype) == "double[pyarrow]"
+
+
+@responses.activate
+def test_line_item_formats_keep_numeric_looking_text_as_text():
+    setup_view([HEADER + b"a,EMEA,1,0042\nb,EMEA,2,17\n", b"c,EMEA,3,A-9\n"])
+    frame = read()
+    assert frame["Note"].tolist() == ["0042", "17", "A-9"]  # TEXT line item: never numbers
+    assert frame["Units"].dtype == "float64"

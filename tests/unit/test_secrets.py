@@ -110,6 +110,8 @@ def test_debug_logging_of_a_whole_read_shows_no_secret(caplog):
     responses.add(responses.GET, f"{BASE}/{RID}", json=status("COMPLETE", 1))
     responses.add(responses.GET, f"{BASE}/{RID}/pages/0", body=b"Products,Units\nA,1\n")
     responses.add(responses.DELETE, f"{BASE}/{RID}", json=status("COMPLETE"))
+    responses.add(responses.GET, f"{API}/models/{MODEL}/views", status=404,
+                  json={"status": {"code": 404, "message": "Not Found"}})  # no line item formats
     responses.add(responses.GET, f"{API}/models/{MODEL}/views/102000000001",
                   json={"rows": [{"id": "1", "name": "Products"}]})
     frame = ap.read_view(WS, MODEL, 102000000001, auth=("u@example.com", SENTINEL),
