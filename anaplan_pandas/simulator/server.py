@@ -555,6 +555,15 @@ class _Handler(BaseHTTPRequestHandler):
             payload[key] = page
         self._json(200, payload)
 
+    def _sample(self, objects: dict[str, Any]) -> Any:
+        """The view or list the path names, or ``None`` after answering 404."""
+        if not self._model_ok():
+            return None
+        found = objects.get(self.args["obj"])
+        if found is None:
+            self._error(404, "Not Found")
+        return found
+
     def _model_ok(self) -> bool:
         if self.args.get("model") != MODEL_ID or self.args.get("ws") not in (None, WORKSPACE_ID):
             self._error(404, "Not Found")
@@ -755,11 +764,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._listing("items", items)
 
     def _view_metadata(self) -> None:
-        if not self._model_ok():
-            return
-        view = self.sim.model.views.get(self.args["obj"])
+        view = self._sample(self.sim.model.views)
         if view is None:
-            self._error(404, "Not Found")
             return
         payload: dict[str, Any] = {"viewId": view.id, "viewName": view.name}
         for axis in ("rows", "columns", "pages"):
@@ -770,11 +776,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _view_data(self) -> None:
         """The synchronous data call: the whole view at once, under 1,000,000 cells."""
-        if not self._model_ok():
-            return
-        view = self.sim.model.views.get(self.args["obj"])
+        view = self._sample(self.sim.model.views)
         if view is None:
-            self._error(404, "Not Found")
             return
         export_type = self.query.get("exportType")
         if export_type not in ("TABULAR_MULTI_COLUMN", "TABULAR_SINGLE_COLUMN") or (
@@ -801,11 +804,8 @@ class _Handler(BaseHTTPRequestHandler):
                                     for x in self.sim.model.lists.values()])
 
     def _list_metadata(self) -> None:
-        if not self._model_ok():
-            return
-        item = self.sim.model.lists.get(self.args["obj"])
+        item = self._sample(self.sim.model.lists)
         if item is None:
-            self._error(404, "Not Found")
             return
         metadata: dict[str, Any] = {
             "id": item.id, "name": item.name, "itemCount": item.table.num_rows,
