@@ -39,6 +39,7 @@ from anaplan_pandas.frames import (
     PageParseError,
     combine_tables,
     promote_numbers,
+    tables_to_frame,
     to_frame,
 )
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
@@ -460,17 +461,45 @@ class ReadRequest:
         observer: ReadObserver | None = None,
     ) -> pa.Table:
         """Read every page and return one Arrow table (concatenated, not copied)."""
-        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
-        tables = list(self._tables(parser, schedule, max_workers, observer or _NoObserver()))
-        table = combine_tables(tables, parser.schema)
-        blank_at_first = parser.builder.blank_at_first if parser.builder else []
-        return promote_numbers(table, blank_at_first)
+        tables, schema, blank_at_first = self._collect(
+            plan, categorical, schedule, max_workers, observer
+        )
+        return promote_numbers(combine_tables(tables, schema), blank_at_first)
 
     def to_frame(
-        self, *, dtype_backend: DtypeBackend | None = None, **options: Any
+        self,
+        *,
+        plan: ColumnPlan | None = None,
+        categorical: bool = True,
+        schedule: PollSchedule | None = None,
+        max_workers: int = 4,
+        observer: ReadObserver | None = None,
+        dtype_backend: DtypeBackend | None = None,
     ) -> pd.DataFrame:
-        """Read every page and return one DataFrame; options as :meth:`to_table`."""
-        return to_frame(self.to_table(**options), dtype_backend=dtype_backend)
+        """Read every page and return one DataFrame; options as :meth:`to_table`.
+
+        The DataFrame is built column by column from the pages' tables, freeing each
+        column's Arrow memory as it goes, which keeps the peak low.
+        """
+        tables, schema, blank_at_first = self._collect(
+            plan, categorical, schedule, max_workers, observer
+        )
+        return tables_to_frame(tables, schema, promote=blank_at_first,
+                               dtype_backend=dtype_backend)
+
+    def _collect(
+        self,
+        plan: ColumnPlan | None,
+        categorical: bool,
+        schedule: PollSchedule | None,
+        max_workers: int,
+        observer: ReadObserver | None,
+    ) -> tuple[list[pa.Table], pa.Schema, list[str]]:
+        """Every page's table, the final schema, and the columns blank on the first page."""
+        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
+        tables = list(self._tables(parser, schedule, max_workers, observer or _NoObserver()))
+        blank_at_first = parser.builder.blank_at_first if parser.builder else []
+        return tables, parser.schema, blank_at_first
 
     def _tables(
         self,

@@ -374,11 +374,13 @@ class _Call:
             if table is None:
                 # The plan is read once the request has started, so an unknown id fails on
                 # the read request itself.
-                table = self._with_retries(
-                    lambda: self._run(transport, display, lambda request: request.to_table(
+                frame = self._with_retries(
+                    lambda: self._run(transport, display, lambda request: request.to_frame(
+                        dtype_backend=self.options.dtype_backend,
                         **self._table_options(display, self.plan(transport))))
                 )
-            frame = to_frame(table, dtype_backend=self.options.dtype_backend)
+            else:
+                frame = to_frame(table, dtype_backend=self.options.dtype_backend)
             return lay_out(frame, self.plan(transport), self.options.layout)
 
     def plan(self, transport: Transport) -> ColumnPlan:
