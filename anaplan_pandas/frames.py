@@ -42,6 +42,10 @@ _TEXT = pa.string()
 _CATEGORY = pa.dictionary(pa.int32(), pa.string())
 _BAD_COLUMN = re.compile(r"CSV column #(\d+)")
 _PARSE_POOL = pa.system_memory_pool()
+#: Parses, and bytes converted, between two hand-backs of freed memory (each costs a walk
+#: of the heap, several milliseconds).
+TRIM_EVERY = 8
+TRIM_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class TableBuilder:
             elif not plan.infer:
                 self._fixed[name] = _TEXT
         self._parse_options = pacsv.ParseOptions(newlines_in_values=True)
+        self._parsed = 0
 
     @property
     def schema(self) -> pa.Schema:
@@ -172,7 +177,9 @@ class TableBuilder:
             convert_options=self._convert_options(self._fixed),
             memory_pool=_PARSE_POOL,
         )
-        _hand_back_memory()
+        self._parsed += 1
+        if self._parsed % TRIM_EVERY == 0:
+            _hand_back_memory()
         return table
 
     def _convert_options(self, types: Mapping[str, pa.DataType]) -> pacsv.ConvertOptions:
@@ -350,6 +357,7 @@ def tables_to_frame(
     final = combine_tables([], schema).schema
     promote = set(promote)
     columns: dict[str, pd.Series] = {}
+    freed = 0
     for name, type_ in zip(final.names, final.types, strict=True):
         chunks = [
             chunk if chunk.type == type_ else chunk.cast(type_)
@@ -360,9 +368,12 @@ def tables_to_frame(
         if name in promote and len(column) > column.null_count and plain_numbers(column):
             column = column.cast(pa.float64())
         columns[name] = column.to_pandas(types_mapper=mapper)
+        freed += column.nbytes
         del chunks, column
         tables[:] = [table.drop_columns([name]) for table in tables]
-        _hand_back_memory()
+        if freed >= TRIM_BYTES:  # a hand-back costs milliseconds: only for a lot of memory
+            _hand_back_memory()
+            freed = 0
     tables.clear()
     return pd.DataFrame(columns, copy=False)
 

@@ -446,6 +446,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, each small
+    # answer would wait 40 ms for the client's delayed ACK, which no real server does.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
