@@ -8,6 +8,7 @@ waits for the DataFrame.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from concurrent.futures import Future
 from typing import Any
@@ -56,6 +57,7 @@ class BackgroundRead:
         self._future: Future[pd.DataFrame] = Future()
         self._thread = threading.Thread(target=self._run, name=f"anaplan-read-{object_id}",
                                         daemon=True)
+        _RUNNING.add(self)
         self._thread.start()
 
     def _run(self) -> None:
@@ -64,6 +66,8 @@ class BackgroundRead:
             self._future.set_result(self._call.frame())
         except BaseException as error:  # handed to whoever calls result()
             self._future.set_exception(error)
+        finally:
+            _RUNNING.discard(self)
 
     def cancel(self) -> None:
         """Stop the read; the request is deleted and :meth:`result` raises the cancellation."""
@@ -92,6 +96,21 @@ class BackgroundRead:
 
     def __repr__(self) -> str:
         return f"BackgroundRead({self.display.progress.summary()})"
+
+
+_RUNNING: set[BackgroundRead] = set()
+
+#: Seconds to wait, at interpreter exit, for each background read to delete its request.
+EXIT_WAIT = 10.0
+
+
+@atexit.register
+def _cancel_at_exit() -> None:
+    """Cancel reads still running when Python exits, so their requests are deleted."""
+    for handle in list(_RUNNING):
+        handle.cancel()
+    for handle in list(_RUNNING):
+        handle._thread.join(EXIT_WAIT)
 
 
 def start_view_read(
@@ -147,6 +166,8 @@ def start_list_read(
     ...     len(handle.result())
     12
     """
+    read_options = ReadOptions.from_keywords(options)
+    read_options.require_plain("lists, which are read as they are")
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, ReadOptions.from_keywords(options))
+                 api_url, auth_url, progress, read_options)
     return BackgroundRead(call, progress)

@@ -44,6 +44,7 @@ EXIT_USAGE = 2
 EXIT_AUTHENTICATION = 3
 EXIT_NOT_FOUND = 4
 EXIT_READ_FAILED = 5
+EXIT_FILE = 6
 EXIT_INTERRUPTED = 130
 
 
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ANAPLAN_API_URL and ANAPLAN_AUTH_URL pick the hosts).",
         epilog="Exit status: 0 success, 1 other Anaplan error, 2 bad arguments, "
         "3 authentication refused, 4 not found or ambiguous, 5 export failed, cancelled or "
-        "timed out, 130 interrupted.",
+        "timed out, 6 output file could not be written, 130 interrupted.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -238,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError) as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:
+        print(f"{parser.prog}: error: cannot write the output: {error}", file=sys.stderr)
+        return EXIT_FILE
     except AnaplanError as error:
         print(f"error: {error}", file=sys.stderr)
         return _exit_status(error)

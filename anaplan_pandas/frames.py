@@ -126,8 +126,10 @@ class TableBuilder:
         self.dimension_columns = [
             name for i, name in enumerate(self.columns) if plan.is_dimension(name, i)
         ]
-        #: Columns blank throughout the first chunk: text until the end decides.
-        self.blank_at_first: list[str] = []
+        #: Columns of unknown type that are blank or look numeric on the first chunk: read
+        #: as text (nothing is lost), turned into numbers at the end of a full read if every
+        #: value is a plain number.
+        self.numbers_at_end: list[str] = []
         self._fixed: dict[str, pa.DataType] = {}
         for name in self.columns:
             if name in self.dimension_columns:
@@ -192,11 +194,12 @@ class TableBuilder:
         )
 
     def _decide(self, chunk: bytes | memoryview) -> None:
-        """Fix the type of every column from the first chunk, read once as text.
+        """Fix the type of every column of unknown type from the first chunk.
 
-        A column is a number only if every value in it is written as a plain number (so
-        ``0042`` keeps its zeros as text), a boolean only if every value is true or false;
-        a column blank throughout is text until the end.
+        A column whose values are all true or false is boolean. One that is blank or holds
+        only plain numbers is read as text, so that a later ``0042`` or a long code keeps
+        its exact text; a full read turns it into numbers at the end if every value in it
+        is a plain number (:func:`promote_numbers`).
         """
         undecided = [n for n in self.columns if n not in self._fixed]
         as_text = pacsv.read_csv(
@@ -207,11 +210,9 @@ class TableBuilder:
         )
         for name in undecided:
             values = as_text.column(name).drop_null()
-            if len(values) == 0:
-                self.blank_at_first.append(name)
+            if len(values) == 0 or plain_numbers(values):
+                self.numbers_at_end.append(name)
                 self._fixed[name] = _TEXT
-            elif plain_numbers(values):
-                self._fixed[name] = pa.float64()
             elif pc.all(pc.is_in(values, _BOOLEAN_TEXT)).as_py():
                 self._fixed[name] = pa.bool_()
             else:
@@ -603,9 +604,14 @@ def lay_out(frame: pd.DataFrame, plan: ColumnPlan, layout: Layout) -> pd.DataFra
     if layout == "multiindex":
         return frame.set_index(dimensions)
     if layout == "long":
+        if plan.mixed:  # the single-column layout is long already
+            return frame
         values = [c for c in frame.columns if c not in dimensions]
+        value_name = "Value"
+        while value_name in frame.columns:
+            value_name = f"{value_name}_"
         long = frame.melt(id_vars=dimensions, value_vars=values, var_name=plan.value_axis,
-                          value_name="Value")
+                          value_name=value_name)
         # melt lists column by column; keep the view's row order, one row after another
         row_major = np.arange(len(long)).reshape(len(values), len(frame)).T.ravel()
         return long.iloc[row_major].reset_index(drop=True)

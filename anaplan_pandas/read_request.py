@@ -437,8 +437,9 @@ class ReadRequest:
     ) -> Iterator[pa.Table]:
         """Yield the rows of each page as an Arrow table, in order, as pages arrive.
 
-        Column types are fixed from the first page (a column blank there is text; only
-        :meth:`to_table` can look at all the data and make it numeric). An empty view
+        Column types are fixed from the first page; a column of unknown type that is blank
+        or looks numeric there stays text (only :meth:`to_table` and :meth:`to_frame`, which
+        see all the data, turn it into numbers). An empty view
         yields one empty table with its columns. ``plan`` defaults to :meth:`column_plan`.
         """
         parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
@@ -461,10 +462,10 @@ class ReadRequest:
         observer: ReadObserver | None = None,
     ) -> pa.Table:
         """Read every page and return one Arrow table (concatenated, not copied)."""
-        tables, schema, blank_at_first = self._collect(
+        tables, schema, numbers_at_end = self._collect(
             plan, categorical, schedule, max_workers, observer
         )
-        return promote_numbers(combine_tables(tables, schema), blank_at_first)
+        return promote_numbers(combine_tables(tables, schema), numbers_at_end)
 
     def to_frame(
         self,
@@ -481,10 +482,10 @@ class ReadRequest:
         The DataFrame is built column by column from the pages' tables, freeing each
         column's Arrow memory as it goes, which keeps the peak low.
         """
-        tables, schema, blank_at_first = self._collect(
+        tables, schema, numbers_at_end = self._collect(
             plan, categorical, schedule, max_workers, observer
         )
-        return tables_to_frame(tables, schema, promote=blank_at_first,
+        return tables_to_frame(tables, schema, promote=numbers_at_end,
                                dtype_backend=dtype_backend)
 
     def _collect(
@@ -498,8 +499,8 @@ class ReadRequest:
         """Every page's table, the final schema, and the columns blank on the first page."""
         parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
         tables = list(self._tables(parser, schedule, max_workers, observer or _NoObserver()))
-        blank_at_first = parser.builder.blank_at_first if parser.builder else []
-        return tables, parser.schema, blank_at_first
+        numbers_at_end = parser.builder.numbers_at_end if parser.builder else []
+        return tables, parser.schema, numbers_at_end
 
     def _tables(
         self,

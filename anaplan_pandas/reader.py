@@ -20,7 +20,11 @@ import requests
 
 from anaplan_pandas.auth import AnaplanAuth
 from anaplan_pandas.discovery import Catalog
-from anaplan_pandas.exceptions import AnaplanHTTPError, ExportFailedError
+from anaplan_pandas.exceptions import (
+    AnaplanHTTPError,
+    ExportFailedError,
+    ReadRequestCancelledError,
+)
 from anaplan_pandas.files import FileFormat, TableFileWriter
 from anaplan_pandas.frames import ColumnPlan, DtypeBackend, Layout, lay_out, rebatch, to_frame
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
@@ -104,7 +108,20 @@ class ReadOptions:
         result = cls(**options)
         if result.retries < 0 or result.max_workers < 1:
             raise ValueError("retries must be >= 0 and max_workers >= 1.")
+        if result.method not in ("read_request", "data", "auto"):
+            raise ValueError(
+                f"method must be 'read_request', 'data' or 'auto', got {result.method!r}."
+            )
+        if result.layout not in ("wide", "multiindex", "long"):
+            raise ValueError(
+                f"layout must be 'wide', 'multiindex' or 'long', got {result.layout!r}."
+            )
         return result
+
+    def require_plain(self, what: str) -> None:
+        """Refuse ``layout=`` and ``method=`` where they cannot apply."""
+        if self.layout != "wide" or self.method != "read_request":
+            raise ValueError(f"layout= and method= do not apply to {what}.")
 
     def schedule(self) -> PollSchedule:
         """The polling schedule these options describe."""
@@ -211,8 +228,11 @@ def read_view(
     [1000, 1000, 880]
     >>> sim.stop()
     """
+    read_options = ReadOptions.from_keywords(options)
+    if chunksize is not None and read_options.method != "read_request":
+        raise ValueError("method= does not apply with chunksize=, which streams a read request.")
     call = _Call(("view", workspace_id, model_id, view_id), export_type, auth, api_url, auth_url,
-                 progress, ReadOptions.from_keywords(options))
+                 progress, read_options)
     return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
@@ -275,8 +295,7 @@ def read_list(
     >>> sim.stop()
     """
     read_options = ReadOptions.from_keywords(options)
-    if read_options.layout != "wide" or read_options.method != "read_request":
-        raise ValueError("layout= and method= apply to views; a list is read as it is.")
+    read_options.require_plain("lists, which are read as they are")
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
                  api_url, auth_url, progress, read_options)
     return call.frame() if chunksize is None else call.chunks(chunksize)
@@ -314,8 +333,10 @@ def save_view(
     2880
     >>> sim.stop()
     """
+    read_options = ReadOptions.from_keywords(options)
+    read_options.require_plain("files, which are written as read")
     call = _Call(("view", workspace_id, model_id, view_id), export_type, auth, api_url, auth_url,
-                 progress, ReadOptions.from_keywords(options))
+                 progress, read_options)
     return call.save(path, file_format)
 
 
@@ -345,8 +366,10 @@ def save_list(
     12
     >>> sim.stop()
     """
+    read_options = ReadOptions.from_keywords(options)
+    read_options.require_plain("lists, which are read as they are")
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, ReadOptions.from_keywords(options))
+                 api_url, auth_url, progress, read_options)
     return call.save(path, file_format)
 
 
@@ -371,6 +394,11 @@ class _Call:
             table = None
             if self.options.method != "read_request" and self.what[0] == "view":
                 table = self._data_call(transport, display, self.plan(transport))
+                if self.cancel_event.is_set():
+                    raise ReadRequestCancelledError(
+                        f"You cancelled the read of {self.target(transport).describe()}.",
+                        request_id="", target=self.target(transport), deleted=True,
+                    )
             if table is None:
                 # The plan is read once the request has started, so an unknown id fails on
                 # the read request itself.
@@ -483,6 +511,8 @@ class _Call:
         error: BaseException | None = None
         try:
             yield transport, display
+        except GeneratorExit:  # the caller stopped taking chunks: a normal end
+            raise
         except BaseException as raised:
             error = raised
             raise

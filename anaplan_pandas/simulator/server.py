@@ -794,11 +794,11 @@ class _Handler(BaseHTTPRequestHandler):
                              f"{VIEW_DATA_CELL_LIMIT:,} a data request can return; use a "
                              "large read request")
             return
-        layout = dataclasses.replace(self.sim.layout, rows_per_page=max(1, view.table.num_rows),
+        table = (_single_column(view.table, view.dimension_columns)
+                 if export_type == "TABULAR_SINGLE_COLUMN" else view.table)
+        layout = dataclasses.replace(self.sim.layout, rows_per_page=max(1, table.num_rows),
                                      split="rows", header="first")
-        export = ExportPages(
-            _single_column(view.table, view.dimension_columns)
-            if export_type == "TABULAR_SINGLE_COLUMN" else view.table, layout)
+        export = ExportPages(table, layout)
         self._send(200, export.page(0), "text/csv")
 
     def _lists(self) -> None:

@@ -70,5 +70,5 @@ def test_long_layout_has_one_value_per_row_in_view_order(sim, connection):
 
 
 def test_layout_is_for_views(connection):
-    with pytest.raises(ValueError, match="apply to views"):
+    with pytest.raises(ValueError, match="do not apply to lists"):
         ap.read_list(WORKSPACE_ID, MODEL_ID, "Customers", layout="long", **connection)

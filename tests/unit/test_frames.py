@@ -12,6 +12,7 @@ from anaplan_pandas.frames import (
     TableBuilder,
     combine_tables,
     promote_numbers,
+    tables_to_frame,
     to_frame,
 )
 
@@ -22,7 +23,7 @@ PLAN = ColumnPlan(dimensions={"Product", "Region"}, leading_dimensions=2)
 def _frame(chunks: list[bytes], plan: ColumnPlan = PLAN, **kw) -> pd.DataFrame:
     builder = TableBuilder(COLUMNS, plan, **kw)
     tables = [builder.parse(c) for c in chunks]
-    return to_frame(combine_tables(tables, builder.schema))
+    return tables_to_frame(tables, builder.schema, promote=builder.numbers_at_end)
 
 
 def test_item_names_stay_text_and_numbers_become_numbers():
@@ -42,10 +43,10 @@ def test_integers_are_widened_so_later_decimals_fit():
 def test_a_column_blank_on_the_first_page_is_text_until_the_end_decides():
     builder = TableBuilder(COLUMNS, PLAN)
     tables = [builder.parse(c) for c in (b"a,b,,\n", b"c,d,,\n", b"e,f,3.5,\n")]
-    assert builder.blank_at_first == ["Units", "Note"]
+    assert builder.numbers_at_end == ["Units", "Note"]
     combined = combine_tables(tables, builder.schema)
     assert combined.schema.field("Units").type == pa.string()
-    promoted = promote_numbers(combined, builder.blank_at_first)
+    promoted = promote_numbers(combined, builder.numbers_at_end)
     assert promoted.schema.field("Units").type == pa.float64()
     assert promoted.column("Units").to_pylist() == [None, None, 3.5]
     assert promoted.schema.field("Note").type == pa.string()  # all blank: stays text
@@ -63,9 +64,17 @@ def test_text_columns_are_promoted_only_when_every_value_is_a_plain_number():
     assert promoted.schema.types == [pa.string(), pa.float64()]
 
 
-def test_text_after_numbers_turns_the_column_to_text_with_a_warning():
+def test_text_after_numbers_keeps_every_value_exactly():
+    frame = _frame([b"a,b,1,1.50\n", b"c,d,2,0042\n", b"e,f,3,A12\n"])
+    assert frame["Note"].tolist() == ["1.50", "0042", "A12"]
+    assert frame["Units"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_a_known_number_column_holding_text_later_turns_to_text_with_a_warning():
+    plan = ColumnPlan(dimensions={"Product", "Region"}, leading_dimensions=2,
+                      types={"Note": pa.float64()})
     with pytest.warns(UserWarning, match="'Note' looked like double"):
-        frame = _frame([b"a,b,1,1.5\n", b"c,d,2,A12\n"])
+        frame = _frame([b"a,b,1,1.5\n", b"c,d,2,A12\n"], plan)
     assert frame["Note"].tolist() == ["1.5", "A12"]
 
 
