@@ -506,6 +506,18 @@ class CsvPageParser:
         self._ensure_builder()
         return self.builder.schema if self.builder else pa.schema([])
 
+    def table(self, tables: list[pa.Table]) -> pa.Table:
+        """All the tables this parser produced as one table, numbers settled at the end."""
+        promote = self.builder.numbers_at_end if self.builder else []
+        return promote_numbers(combine_tables(tables, self.schema), promote)
+
+    def frame(
+        self, tables: list[pa.Table], dtype_backend: DtypeBackend | None = None
+    ) -> pd.DataFrame:
+        """All the tables this parser produced as one DataFrame (empties ``tables``)."""
+        promote = self.builder.numbers_at_end if self.builder else []
+        return tables_to_frame(tables, self.schema, promote=promote, dtype_backend=dtype_backend)
+
     def _chunks(self, pages: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, memoryview]]:
         last = -1
         for page_no, data in pages:

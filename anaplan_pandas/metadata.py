@@ -87,6 +87,21 @@ def view_column_plan(transport: Transport, target: Target, export_type: str) -> 
                       types=types)
 
 
+def module_of(transport: Transport, target: Target) -> str:
+    """The id of the module a view belongs to, from the model's view listing.
+
+    A view missing from the listing is taken to be a module's default view, whose id is
+    the module's id.
+    """
+    from anaplan_pandas.discovery import Catalog
+
+    views = Catalog(transport).views(target.workspace_id, target.model_id)
+    match = views[views["id"] == target.object_id]
+    if "moduleId" in match and len(match):
+        return str(match["moduleId"].iloc[0])
+    return target.object_id
+
+
 def line_item_types(transport: Transport, target: Target) -> dict[str, pa.DataType]:
     """The types of a view's line items from their formats, or ``{}`` if unknown.
 
@@ -94,13 +109,8 @@ def line_item_types(transport: Transport, target: Target) -> dict[str, pa.DataTy
     PERIOD and the rest stay text, so a text line item that happens to look numeric on
     the first page is never turned into numbers.
     """
-    from anaplan_pandas.discovery import Catalog
-
     try:
-        views = Catalog(transport).views(target.workspace_id, target.model_id)
-        match = views[views["id"] == target.object_id]
-        module_id = str(match["moduleId"].iloc[0]) if "moduleId" in match and len(match) else (
-            target.object_id)  # a module's default view has the module's id
+        module_id = module_of(transport, target)
         body = transport.get_json(
             f"/models/{target.model_id}/modules/{module_id}/lineItems",
             f"line items of module {module_id} in model {target.model_id}",

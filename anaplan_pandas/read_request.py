@@ -37,9 +37,6 @@ from anaplan_pandas.frames import (
     CsvPageParser,
     DtypeBackend,
     PageParseError,
-    combine_tables,
-    promote_numbers,
-    tables_to_frame,
     to_frame,
 )
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
@@ -462,10 +459,8 @@ class ReadRequest:
         observer: ReadObserver | None = None,
     ) -> pa.Table:
         """Read every page and return one Arrow table (concatenated, not copied)."""
-        tables, schema, numbers_at_end = self._collect(
-            plan, categorical, schedule, max_workers, observer
-        )
-        return promote_numbers(combine_tables(tables, schema), numbers_at_end)
+        parser, tables = self._collect(plan, categorical, schedule, max_workers, observer)
+        return parser.table(tables)
 
     def to_frame(
         self,
@@ -482,11 +477,8 @@ class ReadRequest:
         The DataFrame is built column by column from the pages' tables, freeing each
         column's Arrow memory as it goes, which keeps the peak low.
         """
-        tables, schema, numbers_at_end = self._collect(
-            plan, categorical, schedule, max_workers, observer
-        )
-        return tables_to_frame(tables, schema, promote=numbers_at_end,
-                               dtype_backend=dtype_backend)
+        parser, tables = self._collect(plan, categorical, schedule, max_workers, observer)
+        return parser.frame(tables, dtype_backend)
 
     def _collect(
         self,
@@ -495,12 +487,11 @@ class ReadRequest:
         schedule: PollSchedule | None,
         max_workers: int,
         observer: ReadObserver | None,
-    ) -> tuple[list[pa.Table], pa.Schema, list[str]]:
-        """Every page's table, the final schema, and the columns blank on the first page."""
+    ) -> tuple[CsvPageParser, list[pa.Table]]:
+        """The parser that read every page, and every page's table."""
         parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
         tables = list(self._tables(parser, schedule, max_workers, observer or _NoObserver()))
-        numbers_at_end = parser.builder.numbers_at_end if parser.builder else []
-        return tables, parser.schema, numbers_at_end
+        return parser, tables
 
     def _tables(
         self,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from anaplan_pandas.discovery import Catalog
-from anaplan_pandas.exceptions import NotFoundError, UnexpectedResponseError
-from anaplan_pandas.frames import ColumnPlan, CsvPageParser, PageParseError, combine_tables
+from anaplan_pandas.exceptions import UnexpectedResponseError
+from anaplan_pandas.frames import ColumnPlan, CsvPageParser, PageParseError
+from anaplan_pandas.metadata import module_of
 from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import Transport
 
@@ -42,18 +42,13 @@ def read_view_data(
     ...     read_view_data(transport, target, plan).num_rows
     500
     """
-    views = Catalog(transport).views(target.workspace_id, target.model_id)
-    match = views[views["id"] == target.object_id]
-    if match.empty:
-        raise NotFoundError(f"Anaplan lists no {target.describe()}.")
-    module_id = str(match["moduleId"].iloc[0]) if "moduleId" in match else target.object_id
     response = transport.request(
         "GET",
         f"/models/{target.model_id}/views/{target.object_id}/data",
         target.describe(),
         accept="text/csv",
         headers={"Accept-Encoding": transport.page_encoding},
-        params={"exportType": export_type, "moduleId": module_id},
+        params={"exportType": export_type, "moduleId": module_of(transport, target)},
     )
     parser = CsvPageParser(plan, categorical=categorical)
     try:
@@ -62,4 +57,4 @@ def read_view_data(
         raise UnexpectedResponseError(
             f"The CSV data of {target.describe()} could not be parsed: {error.reason}"
         ) from error
-    return combine_tables(tables, parser.schema)
+    return parser.table(tables)
