@@ -15,6 +15,8 @@ Environment variables read when ``auth=None``:
 
 from __future__ import annotations
 
+import base64
+import email.utils
 import logging
 import os
 import threading
@@ -26,8 +28,19 @@ from requests.auth import AuthBase
 
 from anaplan_pandas.exceptions import (
     AnaplanConnectionError,
+    AnaplanError,
+    AnaplanHTTPError,
     AuthenticationError,
+    RateLimitError,
     UnexpectedResponseError,
+)
+from anaplan_pandas.retry import (
+    Deadline,
+    RetryPolicy,
+    call_timeout,
+    current_deadline,
+    deadline_scope,
+    pause,
 )
 from anaplan_pandas.settings import resolve_auth_url
 
@@ -41,7 +54,12 @@ PASSWORD_ENV = "ANAPLAN_PASSWORD"
 
 #: Renew this long before the token's ``expiresAt`` (or at 80 % of a shorter lifetime).
 RENEW_MARGIN_SECONDS = 300.0
-_AUTH_TIMEOUT = (10.0, 60.0)
+#: A token's lifetime when its ``expiresAt`` cannot be trusted (Anaplan: 35 minutes).
+DEFAULT_LIFETIME = 35 * 60.0
+#: How the calls to the authentication services are retried (5xx, 429, broken connections).
+AUTH_RETRY = RetryPolicy(attempts=4, backoff=0.5, max_backoff=8.0)
+#: Seconds a logout may take: it is tried once, and a token not logged out expires anyway.
+LOGOUT_SECONDS = 5.0
 
 
 class AnaplanAuth(AuthBase):
@@ -60,8 +78,7 @@ class AnaplanAuth(AuthBase):
         self.auth_url = auth_url
         self.verify = verify
         self._token: str | None = None
-        self._expires_at = 0.0
-        self._renew_at = 0.0
+        self._renew_at = 0.0  # on the monotonic clock
         self._lock = threading.Lock()
         self._http: requests.Session | None = None
         self._closed = False
@@ -80,15 +97,15 @@ class AnaplanAuth(AuthBase):
                 )
             if self._token is None:
                 self._keep(*self._obtain())
-            elif time.time() > self._renew_at:
+            elif time.monotonic() > self._renew_at:
                 self._keep(*self._renew(self._token))
             assert self._token is not None
             return self._token
 
-    def _keep(self, token: str, expires_at: float) -> None:
-        lifetime = max(0.0, expires_at - time.time())
-        self._token, self._expires_at = token, expires_at
-        self._renew_at = expires_at - min(RENEW_MARGIN_SECONDS, 0.2 * lifetime)
+    def _keep(self, token: str, lifetime: float) -> None:
+        """Hold ``token`` and schedule its renewal, on the monotonic clock."""
+        self._token = token
+        self._renew_at = time.monotonic() + lifetime - min(RENEW_MARGIN_SECONDS, 0.2 * lifetime)
 
     def token_rejected(self, rejected: str | None) -> bool:
         """Forget ``rejected`` after the API answered 401; return whether a retry can help.
@@ -115,9 +132,10 @@ class AnaplanAuth(AuthBase):
             token, self._token = self._token, None
             self._closed = True
         if token is not None and self.can_reauthenticate:
-            try:
-                self._post("/token/logout", token=token)
-            except (AnaplanConnectionError, AuthenticationError, UnexpectedResponseError):
+            try:  # once, briefly: a token that is not logged out expires by itself
+                with deadline_scope(Deadline.after(LOGOUT_SECONDS)):
+                    self._post("/token/logout", token=token, attempts=1)
+            except AnaplanError:
                 log.debug("logout failed; the token expires by itself")
 
     def _obtain(self) -> tuple[str, float]:
@@ -141,9 +159,21 @@ class AnaplanAuth(AuthBase):
         return [self._token or ""]
 
     def _post(
-        self, path: str, *, base: str | None = None, token: str | None = None, **kwargs: Any
+        self,
+        path: str,
+        *,
+        base: str | None = None,
+        token: str | None = None,
+        attempts: int = AUTH_RETRY.attempts,
+        **kwargs: Any,
     ) -> requests.Response:
-        """POST to the Authentication API (or ``base``); refusals become typed errors."""
+        """POST to the Authentication API (or ``base``); refusals become typed errors.
+
+        Outages (5xx, 429, broken connections) are retried within the current deadline:
+        these calls create nothing, so sending them again is safe. An outage that outlasts
+        the retries is an :class:`AnaplanConnectionError` or :class:`AnaplanHTTPError`,
+        never a refusal of the credentials. Redirects are not followed.
+        """
         if self._http is None:
             self._http = requests.Session()
         if base is None:
@@ -151,29 +181,65 @@ class AnaplanAuth(AuthBase):
         headers = kwargs.pop("headers", {})
         if token is not None:
             headers["Authorization"] = f"AnaplanAuthToken {token}"
-        try:
-            response = self._http.post(
-                base + path, headers=headers, timeout=_AUTH_TIMEOUT, verify=self.verify, **kwargs
-            )
-        except requests.RequestException as error:
-            raise AnaplanConnectionError(
-                f"Could not reach the Anaplan authentication service at {base} "
-                f"({type(error).__name__}). Check the network, auth_url or region."
-            ) from None
-        if response.status_code in (400, 401, 403):
+        deadline = current_deadline()
+        doing = f"calling the Anaplan authentication service at {base}{path}"
+        tries = 0
+        while True:
+            tries += 1
+            failure = ""
+            try:
+                response = self._http.post(
+                    base + path, headers=headers, timeout=call_timeout(deadline, doing),
+                    verify=self.verify, allow_redirects=False, **kwargs
+                )
+            except requests.RequestException as error:
+                failure = type(error).__name__
+            if failure:
+                deadline.check(doing)
+                if tries < attempts:
+                    pause(AUTH_RETRY.delay(tries), deadline, doing)
+                    continue
+                raise AnaplanConnectionError(
+                    f"Could not reach the Anaplan authentication service at {base} "
+                    f"({failure}, {tries} tries). Check the network, auth_url or region, "
+                    "then try again."
+                )
+            status = response.status_code
+            retry_after = _retry_after(response)
+            if (status == 429 or status >= 500) and tries < attempts and (
+                    retry_after is None or retry_after <= AUTH_RETRY.max_retry_after):
+                pause(AUTH_RETRY.delay(tries, retry_after), deadline, doing,
+                      server_asked=retry_after is not None)
+                continue
+            break
+        message = self.redact(_auth_message(response))
+        said = f"HTTP {status}: {message}"
+        if status in (400, 401, 403):
             raise AuthenticationError(
-                f"Anaplan refused the credentials at {base}{path} "
-                f"(HTTP {response.status_code}: {_auth_message(response)}). "
+                f"Anaplan refused the credentials at {base}{path} ({said}). "
                 f"{self._refusal_advice}",
-                status_code=response.status_code,
-                server_message=_auth_message(response),
+                status_code=status,
+                server_message=message,
+            )
+        if 300 <= status < 400:
+            raise UnexpectedResponseError(
+                f"The Anaplan authentication service at {base} answered {path} with a "
+                f"redirect ({said}). Redirects are not followed, so that credentials only "
+                "go to the hosts you named; check auth_url or region."
+            )
+        if status == 429:
+            raise RateLimitError(
+                f"The Anaplan authentication service at {base} rate-limited {path} ({said}, "
+                f"{tries} tries). Try again later, or make fewer logins at once.",
+                server_message=message,
+                retry_after=retry_after,
             )
         if not response.ok:
-            raise AuthenticationError(
-                f"The Anaplan authentication service at {base} answered HTTP "
-                f"{response.status_code} to {path}; try again later.",
-                status_code=response.status_code,
-                server_message=_auth_message(response),
+            raise AnaplanHTTPError(
+                f"The Anaplan authentication service at {base} is unavailable: it answered "
+                f"{path} with {said} ({tries} tries). Try again later.",
+                status_code=status,
+                server_message=message,
             )
         return response
 
@@ -212,9 +278,10 @@ class BasicAuth(AnaplanAuth):
         return [*super()._secrets(), self._password]
 
     def _obtain(self) -> tuple[str, float]:
-        response = self._post(
-            "/token/authenticate", auth=requests.auth.HTTPBasicAuth(self.username, self._password)
-        )
+        # UTF-8, as Anaplan's own clients send it (requests' HTTPBasicAuth uses Latin-1).
+        pair = f"{self.username}:{self._password}".encode()
+        header = "Basic " + base64.b64encode(pair).decode("ascii")
+        response = self._post("/token/authenticate", headers={"Authorization": header})
         return _token_info(response, "authenticate")
 
 
@@ -232,7 +299,7 @@ class TokenAuth(AnaplanAuth):
         if not token:
             raise AuthenticationError("The token is empty; pass the token string Anaplan issued.")
         self._token = token
-        self._expires_at = self._renew_at = float("inf")
+        self._renew_at = float("inf")
 
     def __repr__(self) -> str:
         return "TokenAuth(token=<hidden>)"
@@ -288,15 +355,65 @@ def resolve_auth(auth: object = None, auth_url: str | None = None) -> AnaplanAut
 
 
 def _token_info(response: requests.Response, call: str) -> tuple[str, float]:
+    """The token and its lifetime in seconds from a ``tokenInfo`` answer."""
     try:
         info = response.json()["tokenInfo"]
-        return str(info["tokenValue"]), float(info["expiresAt"]) / 1000.0
+        token, expires_at = str(info["tokenValue"]), float(info["expiresAt"]) / 1000.0
     except (ValueError, KeyError, TypeError):
+        token = ""
+    if not token:
         raise UnexpectedResponseError(
             f"The Anaplan authentication service answered /token/{call} without a tokenInfo "
             f"object (HTTP {response.status_code}, {len(response.content)} bytes); check that "
             "auth_url points at the Authentication API."
-        ) from None
+        )
+    return token, token_lifetime(expires_at, response.headers.get("Date"))
+
+
+def token_lifetime(expires_at: float, server_date: str | None, now: float | None = None) -> float:
+    """Seconds a token lives, from its ``expiresAt`` (epoch seconds), robust to clock skew.
+
+    The local clock is used while it agrees with the answer; when ``expiresAt`` is already
+    past (or absurdly far) by the local clock, the answer's ``Date`` header is the server's
+    clock, and without one the documented 35 minutes are assumed.
+
+    Examples
+    --------
+    >>> token_lifetime(3_100.0, None, now=1_000.0)
+    2100.0
+    >>> token_lifetime(3_100.0, "Thu, 01 Jan 1970 00:16:40 GMT", now=9_999.0)  # skewed
+    2100.0
+    >>> token_lifetime(1_000.0, None, now=9_999.0)
+    2100.0
+    """
+    now = time.time() if now is None else now
+    lifetime = expires_at - now
+    if 0 < lifetime <= 86_400:
+        return lifetime
+    if server_date:
+        try:
+            lifetime = expires_at - email.utils.parsedate_to_datetime(server_date).timestamp()
+        except (TypeError, ValueError):
+            lifetime = 0.0
+        if 0 < lifetime <= 86_400:
+            return lifetime
+    return DEFAULT_LIFETIME
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """The ``Retry-After`` wait in seconds (a number or an HTTP date), if any."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _auth_message(response: requests.Response) -> str:

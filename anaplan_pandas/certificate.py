@@ -27,7 +27,7 @@ import os
 import struct
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -83,25 +83,23 @@ class CertificateAuth(AnaplanAuth):
             raise ValueError("payload must be 'v2' or 'v1', timestamp_unit 's' or 'ms'.")
         self.payload = payload
         self.timestamp_unit = timestamp_unit
-        self._certificate_pem = _pem(certificate, CERTIFICATE_ENV, "certificate")
-        try:
-            self.certificate = x509.load_pem_x509_certificate(self._certificate_pem)
-        except ValueError:
+        loaded = _load(x509.load_pem_x509_certificate,
+                       _pem(certificate, CERTIFICATE_ENV, "certificate"))
+        if loaded is None:
             raise AuthenticationError(
                 "The certificate is not a PEM certificate (-----BEGIN CERTIFICATE-----)."
-            ) from None
+            )
+        self.certificate = loaded
         password = key_password if key_password is not None else os.environ.get(KEY_PASSWORD_ENV)
         self._key_password = password
-        try:
-            key = serialization.load_pem_private_key(
-                _pem(private_key, PRIVATE_KEY_ENV, "private key"),
-                password.encode() if password else None,
-            )
-        except (ValueError, TypeError):
+        key = _load(serialization.load_pem_private_key,
+                    _pem(private_key, PRIVATE_KEY_ENV, "private key"),
+                    password.encode() if password else None)
+        if key is None:
             raise AuthenticationError(
                 "The private key could not be read: it is not a PEM key, or its password "
                 f"is wrong or missing ({KEY_PASSWORD_ENV})."
-            ) from None
+            )
         if not isinstance(key, rsa.RSAPrivateKey):
             raise AuthenticationError("Anaplan certificates use RSA keys; this key is not RSA.")
         self._key = key
@@ -135,7 +133,10 @@ class CertificateAuth(AnaplanAuth):
         return body
 
     def _obtain(self) -> tuple[str, float]:
-        header = base64.b64encode(self._certificate_pem).decode()
+        # Exactly the certificate block: a PEM file often holds the private key too, and
+        # that must never leave this process.
+        pem = self.certificate.public_bytes(serialization.Encoding.PEM)
+        header = base64.b64encode(pem).decode()
         response = self._post(
             "/token/authenticate",
             headers={"Authorization": f"CACertificate {header}"},
@@ -155,11 +156,24 @@ def _pem(value: str | bytes | os.PathLike[str] | None, env: str, what: str) -> b
     text = os.fspath(value)
     if "-----BEGIN" in text:
         return text.encode()
-    try:
-        return Path(text).expanduser().read_bytes()
-    except (OSError, ValueError):
-        # Never quote the value: it may be the key itself, pasted without its PEM lines.
+    data = _load(lambda: Path(text).expanduser().read_bytes())
+    if data is None:
+        # Never quote the value, nor chain the error that does: it may be the key itself,
+        # pasted without its PEM lines.
         raise AuthenticationError(
             f"Could not read the {what}: pass PEM text (with its -----BEGIN line) or the "
             f"path of a readable PEM file, or set {env}."
-        ) from None
+        )
+    return data
+
+
+def _load(load: Any, *args: Any) -> Any:
+    """``load(*args)``, or ``None`` if it fails.
+
+    The failure, which may quote key material, is dropped here, so that no error raised
+    afterwards carries it in its context.
+    """
+    try:
+        return load(*args)
+    except (OSError, ValueError, TypeError):
+        return None

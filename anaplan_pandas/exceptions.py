@@ -9,12 +9,14 @@
     │   ├── ModelBusyError          409: the model is busy (an import, export or save runs)
     │   └── RateLimitError          429 once the retries are spent
     ├── AnaplanConnectionError      no answer: refused, reset or timed out
+    ├── AnaplanTimeoutError         the caller's timeout= passed
     ├── AmbiguousNameError          a name that matches several objects
     ├── UnexpectedResponseError     a body that is not what the API documents
     └── ReadRequestError            a large read request went wrong
         ├── ExportFailedError       COMPLETE with ``successful: false``
         ├── ReadRequestCancelledError  CANCELLED or CANCELLING
-        └── ReadRequestTimeoutError    the caller's deadline passed
+        └── ReadRequestTimeoutError    the caller's deadline passed (also an
+                                       AnaplanTimeoutError)
 
 Messages name the object (workspace, model, view or list, request id) and say what to do
 next. They never contain a token, password or key.
@@ -39,6 +41,19 @@ class AnaplanError(Exception):
     ...     print(type(error).__name__)
     NotFoundError
     """
+
+    def append(self, text: str) -> None:
+        """Add a sentence to the message (what happened while cleaning up, for example).
+
+        Examples
+        --------
+        >>> error = AnaplanError("The read failed.")
+        >>> error.append("The request was not deleted.")
+        >>> str(error)
+        'The read failed. The request was not deleted.'
+        """
+        first = self.args[0] if self.args else ""
+        self.args = (f"{first} {text}".strip(), *self.args[1:])
 
 
 class AnaplanHTTPError(AnaplanError):
@@ -101,6 +116,10 @@ class AnaplanConnectionError(AnaplanError):
     """The server could not be reached, or the connection broke, after every retry."""
 
 
+class AnaplanTimeoutError(AnaplanError):
+    """The caller's ``timeout=`` passed before the work was done."""
+
+
 class AmbiguousNameError(AnaplanError):
     """A workspace, model, view or list name matches more than one object; pass the id."""
 
@@ -161,5 +180,5 @@ class ReadRequestCancelledError(ReadRequestError):
     """The read request was cancelled on the server (``CANCELLED`` or ``CANCELLING``)."""
 
 
-class ReadRequestTimeoutError(ReadRequestError):
+class ReadRequestTimeoutError(ReadRequestError, AnaplanTimeoutError):
     """The export did not finish before the caller's deadline (``timeout=``)."""

@@ -23,7 +23,7 @@ import os
 import re
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from anaplan_pandas.pages import RecordAligner
+from anaplan_pandas.pages import BrokenPageError, RecordAligner
 
 DtypeBackend = Literal["numpy_nullable", "pyarrow"]
 
@@ -46,6 +46,8 @@ _PARSE_POOL = pa.system_memory_pool()
 #: of the heap, several milliseconds).
 TRIM_EVERY = 8
 TRIM_BYTES = 32 * 1024 * 1024
+#: Downloads of a page that does not fit the data before the read fails (after the first).
+REFETCHES = 3
 
 
 @dataclass(frozen=True)
@@ -468,19 +470,25 @@ class CsvPageParser:
         return self._parse(self.aligner.finish())
 
     def tables(
-        self, pages: Iterable[tuple[int, bytes]], workers: int | None = None
+        self,
+        pages: Iterable[tuple[int, bytes]],
+        workers: int | None = None,
+        refetch: Callable[[int], bytes] | None = None,
     ) -> Iterator[pa.Table]:
         """Yield one table per page, in order, parsing up to ``workers`` pages at once.
 
         The first page with data is parsed alone, so that it fixes the column types the
-        others are parsed with. Errors are raised as :class:`PageParseError`.
+        others are parsed with. A page that does not fit the data (see
+        :class:`~anaplan_pandas.pages.BrokenPageError`) is downloaded again with
+        ``refetch(page_no)``, up to :data:`REFETCHES` times. Errors are raised as
+        :class:`PageParseError`.
         """
         workers = workers or parse_workers()
         pool = ThreadPoolExecutor(workers, thread_name_prefix="anaplan-parse")
         pending: deque[tuple[int, memoryview, Future[pa.Table]]] = deque()
         started = False
         try:
-            for page_no, chunk in self._chunks(pages):
+            for page_no, chunk in self._chunks(pages, refetch):
                 if self.builder is None or len(chunk) == 0:
                     continue
                 if not started or workers == 1:
@@ -518,10 +526,12 @@ class CsvPageParser:
         promote = self.builder.numbers_at_end if self.builder else []
         return tables_to_frame(tables, self.schema, promote=promote, dtype_backend=dtype_backend)
 
-    def _chunks(self, pages: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, memoryview]]:
+    def _chunks(
+        self, pages: Iterable[tuple[int, bytes]], refetch: Callable[[int], bytes] | None
+    ) -> Iterator[tuple[int, memoryview]]:
         last = -1
         for page_no, data in pages:
-            chunk = self.aligner.feed(data)
+            chunk = self._feed(page_no, data, refetch)
             self._ensure_builder()
             yield page_no, chunk
             last = page_no
@@ -531,6 +541,26 @@ class CsvPageParser:
             raise PageParseError(last, error) from error
         self._ensure_builder()
         yield -1, rest
+
+    def _feed(
+        self, page_no: int, data: bytes, refetch: Callable[[int], bytes] | None
+    ) -> memoryview:
+        """Align one page, downloading it again while it does not fit the data."""
+        downloads = 1
+        while True:
+            try:
+                return self.aligner.feed(data)
+            except BrokenPageError as error:
+                if refetch is None or downloads > REFETCHES:
+                    broken = PageParseError(page_no, ValueError(
+                        f"the page does not fit the data ({error}), "
+                        f"{downloads} download(s) in a row; none of it was used"))
+                else:
+                    broken = None
+            if broken is not None:
+                raise broken
+            downloads += 1
+            data = refetch(page_no)
 
     def _sequential(self, page_no: int, chunk: memoryview) -> pa.Table:
         assert self.builder is not None

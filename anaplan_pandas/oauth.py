@@ -165,16 +165,19 @@ class OAuthDeviceAuth(AnaplanAuth):
         body = {"grant_type": DEVICE_GRANT, "client_id": self.client_id, "device_code": device_code}
         while time.monotonic() < deadline:
             time.sleep(interval)
+            failure = ""
             try:
                 response = self._http.post(  # type: ignore[union-attr]
                     self.oauth_url + "/oauth/token", json=body, timeout=(10, 60),
-                    verify=self.verify,
+                    verify=self.verify, allow_redirects=False,
                 )
             except requests.RequestException as error:
+                failure = type(error).__name__
+            if failure:
                 raise AnaplanConnectionError(
                     f"Lost the OAuth service at {self.oauth_url} while waiting for the device "
-                    f"login ({type(error).__name__}); sign in again."
-                ) from None
+                    f"login ({failure}); sign in again."
+                )
             if response.ok:
                 return self._tokens(response)
             error = _json(response, "token").get("error")
@@ -207,7 +210,7 @@ class OAuthDeviceAuth(AnaplanAuth):
             self._refresh_token = str(new_refresh)
             if self.on_refresh_token is not None:
                 self.on_refresh_token(self._refresh_token)
-        return access, time.time() + lifetime
+        return access, lifetime
 
 
 def _json(response: requests.Response, call: str) -> dict:

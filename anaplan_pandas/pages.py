@@ -9,6 +9,11 @@ module is right in every case:
 - a UTF-8 byte order mark starts a page;
 - records end in ``\n`` or ``\r\n``.
 
+A page that cannot be part of the data is refused with :class:`BrokenPageError` before
+anything of it is taken, so that it can be downloaded again: a page without the header
+when every page so far repeated it, or one whose first record has another number of
+fields than the header.
+
 Work is done on bytes with C-speed ``find``/``count``; the returned chunks are memoryviews
 into the page, so no page is copied unless a record straddles it.
 """
@@ -21,6 +26,10 @@ import io
 BOM = b"\xef\xbb\xbf"
 _QUOTE = b'"'
 _NEWLINE = b"\n"
+
+
+class BrokenPageError(ValueError):
+    """A page that does not fit the data so far; nothing of it was taken."""
 
 
 class RecordAligner:
@@ -39,6 +48,9 @@ class RecordAligner:
     b'"B, the second",2\n'
     >>> aligner.columns
     ['Product', 'Units']
+    >>> aligner.feed(b'Service temporarily unavailable\n')
+    Traceback (most recent call last):
+    anaplan_pandas.pages.BrokenPageError: its first record has 1 field(s) where the header has 2
     """
 
     def __init__(self) -> None:
@@ -50,32 +62,45 @@ class RecordAligner:
     @property
     def columns(self) -> list[str]:
         """The column names from the header record (empty before the header is known)."""
-        if not self.header:
-            return []
-        text = self.header.decode("utf-8", errors="replace").rstrip("\r\n")
-        return next(csv.reader(io.StringIO(text, newline="")), [])
+        return _fields(self.header) if self.header else []
 
     def feed(self, page: bytes) -> memoryview:
-        """Take the next page; return the whole records it completes (possibly empty)."""
+        """Take the next page; return the whole records it completes (possibly empty).
+
+        Raises :class:`BrokenPageError`, taking nothing, for a page that does not fit.
+        """
         start = len(BOM) if page.startswith(BOM) else 0
+        repeats = self.repeats_header
         if self._pages > 0 and self.header is not None:
-            if self.repeats_header is None:
-                self.repeats_header = page.startswith(self.header, start)
-            if self.repeats_header and page.startswith(self.header, start):
+            has_header = page.startswith(self.header, start)
+            if repeats is None:
+                repeats = has_header
+            elif repeats and not has_header:
+                raise BrokenPageError(
+                    "it lacks the header row that every page before it started with"
+                )
+            if repeats and has_header:
                 start += len(self.header)
-        self._pages += 1
         if self._carry:
             buffer, start = self._carry + page[start:], 0
         else:
             buffer = page
-        if self.header is None:
+        header = self.header
+        if header is None:
             end = _first_record_end(buffer, start)
             if end < 0:
                 self._carry = bytes(buffer[start:])
+                self._pages += 1
                 return memoryview(b"")
-            self.header = bytes(buffer[start:end])
+            header = bytes(buffer[start:end])
             start = end
         end = _last_record_end(buffer, start)
+        if end > start:
+            _check_first_record(buffer, start, len(_fields(header)))
+        self.header = header
+        if self._pages > 0:
+            self.repeats_header = repeats
+        self._pages += 1
         self._carry = bytes(buffer[end:]) if end < len(buffer) else b""
         return memoryview(buffer)[start:end]
 
@@ -90,6 +115,20 @@ class RecordAligner:
                 "The last page ends inside a quoted field: the CSV data is incomplete."
             )
         return memoryview(rest)
+
+
+def _fields(record: bytes) -> list[str]:
+    text = record.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    return next(csv.reader(io.StringIO(text, newline="")), [""])
+
+
+def _check_first_record(buffer: bytes, start: int, expected: int) -> None:
+    end = _first_record_end(buffer, start)
+    fields = len(_fields(bytes(buffer[start:end])))
+    if fields != expected:
+        raise BrokenPageError(
+            f"its first record has {fields} field(s) where the header has {expected}"
+        )
 
 
 def _first_record_end(buffer: bytes, start: int) -> int:

@@ -15,16 +15,19 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
+import requests
 
 from anaplan_pandas.exceptions import (
+    AnaplanError,
+    AnaplanTimeoutError,
     ExportFailedError,
     NotFoundError,
     ReadRequestCancelledError,
@@ -40,13 +43,21 @@ from anaplan_pandas.frames import (
     to_frame,
 )
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
-from anaplan_pandas.targets import Target
-from anaplan_pandas.transport import Transport
+from anaplan_pandas.retry import CLEANUP_SECONDS, Deadline, current_deadline, deadline_scope
+from anaplan_pandas.targets import Target, check_request_id
+from anaplan_pandas.transport import BrokenBodyError, Transport, gunzip
+from anaplan_pandas.workers import DaemonPool
 
 log = logging.getLogger("anaplan_pandas")
 
 #: Longest pause, in seconds, before a read notices :meth:`ReadRequest.cancel`.
 CANCEL_CHECK = 0.2
+#: Seconds a finished read waits for page downloads still in flight before its DELETE.
+DOWNLOAD_GRACE = 1.0
+#: Media types a page may be sent as (a page whose ``Content-Type`` is another is broken).
+CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values",
+                       "application/octet-stream", "application/gzip", "application/x-gzip"})
+_GZIP_MAGIC = b"\x1f\x8b"
 
 EXPORT_TYPES = (
     "TABULAR_MULTI_COLUMN",
@@ -99,6 +110,11 @@ class ReadRequestStatus:
         """Whether the request was cancelled or is being cancelled."""
         return self.state in (RequestState.CANCELLED, RequestState.CANCELLING)
 
+    @property
+    def is_known(self) -> bool:
+        """Whether ``state`` is one of the documented states."""
+        return self.state in RequestState.__members__
+
     @classmethod
     def from_body(cls, body: dict[str, Any], target: Target) -> ReadRequestStatus:
         """Read a ``viewReadRequest`` or ``listReadRequest`` envelope, checking every field."""
@@ -113,6 +129,7 @@ class ReadRequestStatus:
             successful = payload.get("successful")
             if not isinstance(request_id, str) or not isinstance(state, str):
                 raise TypeError("requestId and requestState must be strings")
+            check_request_id(request_id, "requestId")
             pages = int(pages)
             if pages < 0:
                 raise ValueError("availablePages is negative")
@@ -222,11 +239,13 @@ class ReadRequest:
     ) -> None:
         self.transport = transport
         self.target = target
-        self.request_id = request_id
+        self.request_id = check_request_id(request_id)
         self.keep = keep
         self.export_type = export_type
         self.deleted = False
         self.last_status: ReadRequestStatus | None = None
+        self._downloads: tuple[DaemonPool, threading.Event] | None = None
+        self._deadline = Deadline()
         self._lock = threading.Lock()
         self._cancel = cancel_event or threading.Event()
 
@@ -302,32 +321,72 @@ class ReadRequest:
         self.last_status = status
         return status
 
-    def page(self, page_no: int) -> bytes:
-        """Download one page (0-based) as the raw CSV bytes the server sent."""
+    def page(
+        self,
+        page_no: int,
+        *,
+        may_be_empty: bool | Callable[[], bool] = False,
+        stop: threading.Event | None = None,
+    ) -> bytes:
+        """Download one page (0-based) and return its CSV bytes, decompressed.
+
+        A page answered 200 whose body is not a page (empty unless ``may_be_empty``, of a
+        media type other than CSV, or a gzip stream that stops early) is fetched again like
+        a body cut off midway; if it stays broken the read fails naming the page.
+        """
+        def check(response: requests.Response) -> None:
+            media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if media and media not in CSV_TYPES:
+                raise BrokenBodyError(f"a {media} body instead of CSV")
+            body = response.content
+            if body.startswith(_GZIP_MAGIC):  # gzip without Content-Encoding
+                body = response._content = gunzip(body)
+            if not body and not (may_be_empty() if callable(may_be_empty) else may_be_empty):
+                raise BrokenBodyError("an empty body")
+
         response = self.transport.request(
             "GET", f"{self.path}/pages/{page_no}", f"page {page_no} of {self.describe()}",
             accept="text/csv",
             headers={"Accept-Encoding": self.transport.page_encoding},
+            check=check,
+            stop=stop,
         )
         return response.content
 
     def delete(self) -> ReadRequestStatus | None:
-        """Delete the request on the server; a request already gone is not an error."""
+        """Delete the request on the server; a request already gone (404) is not an error.
+
+        The call gets a short deadline of its own (:data:`~anaplan_pandas.retry.
+        CLEANUP_SECONDS`), so that a read that ran out of time can still clean up.
+        """
+        self._stop_downloads()
         with self._lock:
             if self.deleted:
                 return None
-            try:
-                response = self.transport.request("DELETE", self.path, self.describe())
-            except NotFoundError:
-                self.deleted = True
-                return None
+            with deadline_scope(Deadline.after(CLEANUP_SECONDS)):
+                try:
+                    response = self.transport.request("DELETE", self.path, self.describe())
+                except NotFoundError as error:
+                    if error.status_code != 404:
+                        raise
+                    response = None
             self.deleted = True
+        if response is None:
+            log.info("%s was already gone", self.describe())
+            return None
         log.info("deleted %s", self.describe())
-        body = self.transport.json_of(response, self.describe())
+        if not response.content:  # 204, or 200 without a body: deleted all the same
+            return None
         try:
-            return ReadRequestStatus.from_body(body, self.target)
+            return ReadRequestStatus.from_body(
+                self.transport.json_of(response, self.describe()), self.target)
         except UnexpectedResponseError:
             return None
+
+    def delete_command(self) -> str:
+        """The command that deletes this request, for messages."""
+        return (f"anaplan-pandas delete {self.target.kind} {self.target.workspace_id} "
+                f"{self.target.model_id} {self.target.object_id} {self.request_id}")
 
     def __enter__(self) -> ReadRequest:
         return self
@@ -339,14 +398,12 @@ class ReadRequest:
         try:
             self.delete()
         except Exception as error:  # the caller's own error must not be masked
-            warnings.warn(
-                f"Could not delete {self.describe()} ({error}); it expires by itself after "
-                f"30 minutes, or delete it with: anaplan-pandas delete {self.target.kind} "
-                f"{self.target.workspace_id} {self.target.model_id} {self.target.object_id} "
-                f"{self.request_id}",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+            left = (f"Read request {self.request_id} was NOT deleted ({error}); it expires by "
+                    f"itself after 30 minutes idle, or delete it with: {self.delete_command()}")
+            if isinstance(exc, AnaplanError):
+                exc.append(left)
+            else:
+                warnings.warn(left, RuntimeWarning, stacklevel=2)
 
     def iter_pages(
         self,
@@ -359,19 +416,28 @@ class ReadRequest:
 
         Polls the status on ``schedule``, downloads up to ``max_workers`` pages at once
         (also while the export runs) and keeps at most ``2 * max_workers`` pages ahead of
-        the consumer.
+        the consumer. Every call runs within ``schedule.timeout`` (and within the deadline
+        of the read that called this, if it ends earlier). When the iteration ends, for any
+        reason, the downloads still in flight are stopped before anything else happens.
         """
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}.")
         schedule = schedule or PollSchedule()
         observer = observer or _NoObserver()
-        deadline = None if schedule.timeout is None else time.monotonic() + schedule.timeout
+        deadline = current_deadline()
+        if schedule.timeout is not None:
+            own = Deadline.after(schedule.timeout)
+            if deadline.at is None or (own.at or 0) < deadline.at:
+                deadline = own
         window = 2 * max_workers
         pending: dict[int, Future[bytes]] = {}
         next_submit = next_yield = 0
-        pool = ThreadPoolExecutor(max_workers, thread_name_prefix="anaplan-page")
+        stop = threading.Event()
+        pool = DaemonPool(max_workers, "anaplan-page")
+        self._downloads = (pool, stop)
+        self._deadline = deadline
         try:
-            status = self.status()
+            status = self._poll(deadline)
             observer.on_status(status)
             next_poll = time.monotonic() + schedule.initial
             while True:
@@ -383,16 +449,20 @@ class ReadRequest:
                         f"{self.target.describe()}.",
                         "Start a new read when you want the data.",
                     )
-                while next_submit < status.available_pages and next_submit - next_yield < window:
-                    pending[next_submit] = pool.submit(self.page, next_submit)
-                    next_submit += 1
+                with deadline_scope(deadline):  # the downloads inherit the deadline
+                    while (next_submit < status.available_pages
+                           and next_submit - next_yield < window):
+                        pending[next_submit] = pool.submit(
+                            self.page, next_submit, may_be_empty=self._may_be_empty(next_submit),
+                            stop=stop)
+                        next_submit += 1
                 if status.is_complete and next_yield >= status.available_pages:
                     return
                 now = time.monotonic()
                 if not status.is_complete and now >= next_poll:
-                    if deadline is not None and now > deadline:
-                        raise self._timeout_error(schedule.timeout or 0.0, status)
-                    new = self.status()
+                    if deadline.at is not None and now >= deadline.at:
+                        raise self._timeout_error(deadline, status)
+                    new = self._poll(deadline)
                     changed = new != status
                     status = new
                     observer.on_status(status)
@@ -400,22 +470,62 @@ class ReadRequest:
                     continue
                 ready = pending.get(next_yield)
                 if ready is not None and ready.done():
-                    data = pending.pop(next_yield).result()
+                    data = self._result(pending.pop(next_yield), deadline, status)
                     observer.on_page(next_yield, len(data))
                     yield next_yield, data
                     next_yield += 1
                     continue
                 # Wake at least every CANCEL_CHECK seconds to notice a cancel().
                 until_poll = CANCEL_CHECK if status.is_complete else max(0.0, next_poll - now)
-                pause = min(until_poll, CANCEL_CHECK)
+                pause = min(until_poll, CANCEL_CHECK, deadline.bound(CANCEL_CHECK))
                 if ready is not None:
                     wait([ready], timeout=pause)
                 else:
                     self._cancel.wait(pause)
         finally:
-            for future in pending.values():
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
+            self._stop_downloads()
+
+    def _refetch(self, page_no: int) -> bytes:
+        """Download a page again (it did not fit the data), within the read's deadline."""
+        log.info("page %d of %s does not fit the data; downloading it again", page_no,
+                 self.describe())
+        with deadline_scope(self._deadline):
+            return self.page(page_no, may_be_empty=self._may_be_empty(page_no))
+
+    def _may_be_empty(self, page_no: int) -> Callable[[], bool]:
+        """Whether an empty body is a real page: only the sole page of a finished export."""
+        def judge() -> bool:
+            status = self.last_status
+            return (page_no == 0 and status is not None and status.is_complete
+                    and status.available_pages == 1)
+        return judge
+
+    def _stop_downloads(self) -> None:
+        """Stop the page downloads of a running iteration (before a DELETE, or at its end)."""
+        downloads, self._downloads = self._downloads, None
+        if downloads is not None:
+            pool, stop = downloads
+            stop.set()
+            pool.shutdown(wait=DOWNLOAD_GRACE)
+
+    def _poll(self, deadline: Deadline) -> ReadRequestStatus:
+        """One status call within ``deadline``, a passed deadline made a read error."""
+        with deadline_scope(deadline):
+            try:
+                return self.status()
+            except AnaplanTimeoutError:
+                status = self.last_status
+        raise self._timeout_error(deadline, status)
+
+    def _result(
+        self, future: Future[bytes], deadline: Deadline, status: ReadRequestStatus
+    ) -> bytes:
+        """A page download's bytes, a passed deadline made a read error."""
+        try:
+            return future.result()
+        except AnaplanTimeoutError:
+            pass
+        raise self._timeout_error(deadline, status)
 
     def column_plan(self) -> ColumnPlan:
         """Which columns hold item names and which types are known, from the metadata."""
@@ -503,7 +613,7 @@ class ReadRequest:
         pages = self.iter_pages(schedule=schedule, max_workers=max_workers, observer=observer)
         empty = True
         try:
-            for table in parser.tables(pages):
+            for table in parser.tables(pages, refetch=self._refetch):
                 observer.on_rows(table.num_rows)
                 empty = False
                 yield table
@@ -531,19 +641,28 @@ class ReadRequest:
                 f"the server (state {status.state}), so its data will not arrive.",
                 "Start a new read if you still need the data.",
             )
+        if not status.is_known:
+            raise self._ended_error(
+                UnexpectedResponseError,
+                f"Read request {self.request_id} of {self.target.describe()} is in the state "
+                f"{status.state!r}, which Anaplan does not document (NOT_STARTED, IN_PROGRESS, "
+                "COMPLETE, CANCELLING, CANCELLED), so its data cannot be trusted.",
+                "Start a new read; report the state if it comes back.",
+            )
 
-    def _timeout_error(self, timeout: float, status: ReadRequestStatus) -> ReadRequestError:
+    def _timeout_error(
+        self, deadline: Deadline, status: ReadRequestStatus | None
+    ) -> ReadRequestError:
+        where = (f"still {status.state} with {status.available_pages} pages ready"
+                 if status is not None else "not answering")
         return self._ended_error(
             ReadRequestTimeoutError,
-            f"Read request {self.request_id} of {self.target.describe()} was still "
-            f"{status.state} with {status.available_pages} pages ready after the "
-            f"timeout of {timeout:g} seconds.",
+            f"Read request {self.request_id} of {self.target.describe()} was {where} when "
+            f"the timeout of {deadline.timeout or 0:g} seconds passed.",
             "Allow more time with timeout=, or read when the model is less busy.",
         )
 
-    def _ended_error(
-        self, kind: type[ReadRequestError], what: str, advice: str
-    ) -> ReadRequestError:
+    def _ended_error(self, kind: type[AnaplanError], what: str, advice: str) -> AnaplanError:
         if not self.keep:
             try:
                 self.delete()
@@ -553,14 +672,11 @@ class ReadRequest:
             cleanup = "The request has been deleted on the server."
         else:
             cleanup = (
-                f"The request was kept on the server; delete it before starting a new one: "
-                f"ReadRequest.delete(), or anaplan-pandas delete {self.target.kind} "
-                f"{self.target.workspace_id} {self.target.model_id} {self.target.object_id} "
-                f"{self.request_id}."
+                f"The request was NOT deleted; it expires after 30 minutes idle, or delete it "
+                f"before starting a new one: ReadRequest.delete(), or {self.delete_command()}."
             )
-        return kind(
-            f"{what} {cleanup} {advice}",
-            request_id=self.request_id,
-            target=self.target,
-            deleted=self.deleted,
-        )
+        message = f"{what} {cleanup} {advice}"
+        if issubclass(kind, ReadRequestError):
+            return kind(message, request_id=self.request_id, target=self.target,
+                        deleted=self.deleted)
+        return kind(message)

@@ -38,6 +38,28 @@ def check_model_id(model_id: object) -> str:
     return _check_hex32(model_id, "model_id", "75A40874E6B64FA3AE0743278996850F")
 
 
+def check_request_id(request_id: object, source: str = "request_id") -> str:
+    """Return ``request_id`` if it has the shape of Anaplan's read request ids (32 hex).
+
+    The id goes into the path of authenticated calls, so nothing else may pass, wherever
+    it comes from (an argument, the command line, or the server's own answer).
+
+    Examples
+    --------
+    >>> check_request_id("0A06B0739F0E47BB92E2326C603D86EC")
+    '0A06B0739F0E47BB92E2326C603D86EC'
+    >>> check_request_id("../../lists/101000000007/readRequests/ABC")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: request_id must be 32 hexadecimal characters such as ..., got '../../lists/...'.
+    """
+    if not isinstance(request_id, str) or not _HEX32.fullmatch(request_id):
+        raise ValueError(
+            f"{source} must be 32 hexadecimal characters such as "
+            f"0A06B0739F0E47BB92E2326C603D86EC, got {request_id!r}."
+        )
+    return request_id
+
+
 def check_object_id(object_id: object, kind: ObjectKind) -> str:
     """Return a view or list id as a string of digits.
 

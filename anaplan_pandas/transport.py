@@ -1,10 +1,14 @@
 """The layer that speaks HTTP to the Integration API.
 
-One pooled ``requests.Session``; connect and read timeouts on every call; GET and DELETE
-retried on 429 (honouring ``Retry-After``), 5xx, broken connections and bodies cut off
-midway, with exponential backoff, jitter and a cap. A POST is retried only when it provably
-never reached the server. Error statuses become the typed exceptions of
-:mod:`anaplan_pandas.exceptions`, with Anaplan's ``status.message`` in them.
+One pooled ``requests.Session``. Every call runs within the read's deadline
+(:mod:`anaplan_pandas.retry`): connecting, waiting for the answer, reading the body and
+pausing before a retry. GET and DELETE are retried on 429 (honouring ``Retry-After``), 5xx,
+broken connections and broken bodies (cut off midway, a gzip stream that stops early, or a
+body the caller's check refuses), with exponential backoff and jitter. A POST is retried on
+429 (the server did not process it) and when it provably never reached the server.
+Redirects are never followed, so credentials go only to the hosts the user named. Error
+statuses become the typed exceptions of :mod:`anaplan_pandas.exceptions`, with Anaplan's
+``status.message`` in them and every secret redacted.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import random
+import threading
 import time
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable
 from typing import Any, Literal
 
 import requests
@@ -24,16 +29,28 @@ from requests.adapters import HTTPAdapter
 from anaplan_pandas.auth import AnaplanAuth, resolve_auth
 from anaplan_pandas.exceptions import (
     AnaplanConnectionError,
+    AnaplanError,
     AnaplanHTTPError,
+    AnaplanTimeoutError,
     AuthenticationError,
     ModelBusyError,
     NotFoundError,
     RateLimitError,
     UnexpectedResponseError,
 )
+from anaplan_pandas.retry import (
+    READ_TIMEOUT,
+    Deadline,
+    RetryPolicy,
+    call_timeout,
+    current_deadline,
+    pause,
+)
 from anaplan_pandas.settings import is_loopback, resolve_api_url, resolve_auth_url
 
 log = logging.getLogger("anaplan_pandas")
+
+__all__ = ["BrokenBodyError", "CallStopped", "RetryPolicy", "Transport", "connect"]
 
 _RETRIED_METHODS = frozenset({"GET", "DELETE"})
 _BODY_ERRORS = (
@@ -41,6 +58,20 @@ _BODY_ERRORS = (
     requests.exceptions.ContentDecodingError,
     urllib3.exceptions.HTTPError,  # a body cut off midway, read from the raw stream
 )
+#: Bytes asked for in one read of a body: large enough to cost nothing, small enough to
+#: notice a deadline or a stop between reads.
+_READ_SIZE = 1 << 20
+
+
+class BrokenBodyError(Exception):
+    """A body that arrived whole by HTTP's account but is not what was asked for.
+
+    Raised by body checks; the call is then retried like one whose body was cut off.
+    """
+
+
+class CallStopped(Exception):
+    """The caller asked the call to stop (its result is no longer wanted)."""
 
 
 Compression = Literal["auto", "gzip"] | None
@@ -70,29 +101,60 @@ def page_encoding(api_url: str, compression: Compression) -> str:
     raise ValueError(f"compression must be 'auto', 'gzip' or None, got {compression!r}.")
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry a call that met a passing fault.
+def gunzip(data: bytes) -> bytes:
+    r"""Decompress a gzip body, refusing one whose stream stops before its end.
+
+    A gzip member ends with a trailer (CRC and length); a body without it lost its end,
+    even if HTTP delivered every byte it announced.
 
     Examples
     --------
-    >>> 0.5 <= RetryPolicy(backoff=0.5).delay(2) <= 1.0  # 0.5 × 2, with jitter
-    True
-    >>> RetryPolicy().delay(1, retry_after=7.0)  # the server's Retry-After wins
-    7.0
+    >>> import gzip
+    >>> gunzip(gzip.compress(b"a,b\n"))
+    b'a,b\n'
+    >>> gunzip(gzip.compress(b"a,b\n" * 100)[:-8])
+    Traceback (most recent call last):
+    anaplan_pandas.transport.BrokenBodyError: a gzip stream that stops before its end
     """
+    parts = []
+    while data:
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            parts.append(decoder.decompress(data))
+        except zlib.error as error:
+            reason = f"a damaged gzip stream ({error})"
+        else:
+            reason = "" if decoder.eof else "a gzip stream that stops before its end"
+        if reason:
+            raise BrokenBodyError(reason)
+        data = decoder.unused_data
+    return b"".join(parts)
 
-    attempts: int = 6
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    max_retry_after: float = 300.0
 
-    def delay(self, retry: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based)."""
-        if retry_after is not None:
-            return min(retry_after, self.max_retry_after)
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
-        return random.uniform(ceiling / 2, ceiling)
+def decode_body(data: bytes, content_encoding: str) -> bytes:
+    """Undo the ``Content-Encoding`` of a body (gzip strictly, deflate, identity).
+
+    Examples
+    --------
+    >>> decode_body(b"plain", "")
+    b'plain'
+    """
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return data
+    if encoding in ("gzip", "x-gzip"):
+        return gunzip(data)
+    if encoding == "deflate":
+        try:
+            return zlib.decompress(data)
+        except zlib.error:
+            pass
+        try:
+            return zlib.decompress(data, -zlib.MAX_WBITS)
+        except zlib.error as error:
+            reason = f"a damaged deflate stream ({error})"
+        raise BrokenBodyError(reason)
+    raise BrokenBodyError(f"a body in the unrequested Content-Encoding {content_encoding!r}")
 
 
 class Transport:
@@ -114,14 +176,12 @@ class Transport:
         session: requests.Session | None = None,
         verify: bool | str = True,
         pool_size: int = 16,
-        timeout: tuple[float, float] = (10.0, 120.0),
         retry: RetryPolicy | None = None,
         compression: Compression = "auto",
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.page_encoding = page_encoding(self.api_url, compression)
         self.auth = auth
-        self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.verify = verify
         if session is None:
@@ -147,61 +207,97 @@ class Transport:
         *,
         accept: str = "application/json",
         headers: dict[str, str] | None = None,
+        check: Callable[[requests.Response], None] | None = None,
+        stop: threading.Event | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one call with retries; return the successful response.
+        """Send one call with retries, within the current deadline; return the response.
 
-        ``what`` names the object (``"view 101… in model …"``) in every error message.
-        The body is read inside the retry loop, in one piece, so a body cut off midway is
-        fetched again.
+        ``what`` names the object (``"view 101… in model …"``) in every error message. The
+        body is read and decoded inside the retry loop, so a body cut off midway, or one
+        that ``check`` refuses with :class:`BrokenBodyError`, is fetched again. Setting
+        ``stop`` ends the call (between reads and retries) with :class:`CallStopped`.
         """
-        all_headers = {"Accept": accept, **(headers or {})}
-        retries = 0
+        deadline = current_deadline()
+        doing = f"{method} {path} for {what}"
+        all_headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate", **(headers or {})}
+        tries = 0
         reauthenticated = False
         while True:
+            if stop is not None and stop.is_set():
+                raise CallStopped(doing)
+            tries += 1
+            failure: Exception | None = None
             try:
-                response = self.session.request(
-                    method,
-                    self.url(path),
-                    headers=all_headers,
-                    auth=self.auth,
-                    timeout=self.timeout,
-                    verify=self.verify,
-                    stream=True,
-                    **kwargs,
-                )
-                # One read of the whole body: several times faster than requests'
-                # 10 KiB chunks for multi-megabyte pages.
-                response._content = response.raw.read(decode_content=True)
-                response._content_consumed = True
-                response.raw.release_conn()  # back to the pool, kept alive
-            except (requests.ConnectionError, requests.Timeout, *_BODY_ERRORS) as error:
-                if not self._may_retry_failure(method, error, retries):
-                    raise self._connection_error(method, path, what, error) from None
-                retries += 1
-                delay = self.retry.delay(retries)
+                response = self._send(method, path, all_headers, deadline, doing, stop, kwargs)
+                if check is not None and response.status_code < 300:
+                    check(response)
+            except (requests.ConnectionError, requests.Timeout, BrokenBodyError,
+                    *_BODY_ERRORS) as error:
+                failure = error
+            if failure is not None:
+                deadline.check(doing)
+                if not self._may_retry_failure(method, failure, tries):
+                    raise self._failure_error(method, path, what, failure, tries)
+                delay = self.retry.delay(tries)
                 log.debug("%s %s failed (%s); retry %d in %.2fs", method, path,
-                          type(error).__name__, retries, delay)
-                time.sleep(delay)
+                          _failure_name(failure), tries, delay)
+                pause(delay, deadline, doing, stop=stop)
                 continue
             status = response.status_code
             log.debug("%s %s -> %d", method, path, status)
-            if status < 400:
+            if status < 300:
                 return response
+            if status < 400:
+                raise self._redirect_error(method, what, response)
             if status == 401 and not reauthenticated:
                 used = _token_of(response.request)
                 if self.auth.token_rejected(used):
                     reauthenticated = True
+                    tries -= 1  # a new token, not a retry of a failure
                     continue
-            retryable = method in _RETRIED_METHODS and (status == 429 or status >= 500)
-            if retryable and retries + 1 < self.retry.attempts:
-                retries += 1
-                delay = self.retry.delay(retries, _retry_after(response))
+            retry_after = _retry_after(response)
+            retryable = status == 429 or (status >= 500 and method in _RETRIED_METHODS)
+            too_long = retry_after is not None and retry_after > self.retry.max_retry_after
+            if retryable and tries < self.retry.attempts and not too_long:
+                delay = self.retry.delay(tries, retry_after)
                 log.debug("%s %s answered %d; retry %d in %.2fs", method, path, status,
-                          retries, delay)
-                time.sleep(delay)
+                          tries, delay)
+                pause(delay, deadline, doing, stop=stop, server_asked=retry_after is not None)
                 continue
-            raise self._status_error(method, path, what, response)
+            raise self._status_error(method, path, what, response, tries)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        deadline: Deadline,
+        doing: str,
+        stop: threading.Event | None,
+        kwargs: dict[str, Any],
+    ) -> requests.Response:
+        """One try: send, then read and decode the whole body within the deadline."""
+        response = self.session.request(
+            method,
+            self.url(path),
+            headers=headers,
+            auth=self.auth,
+            timeout=call_timeout(deadline, doing),
+            verify=self.verify,
+            stream=True,
+            allow_redirects=False,
+            **kwargs,
+        )
+        try:
+            data = _read_body(response.raw, deadline, doing, stop)
+            response._content = decode_body(data, response.headers.get("Content-Encoding", ""))
+        except BaseException:
+            response.close()  # a half-read connection must not go back to the pool
+            raise
+        response._content_consumed = True
+        response.raw.release_conn()  # back to the pool, kept alive
+        return response
 
     def json_of(self, response: requests.Response, what: str) -> dict:
         """Decode a JSON object body, or raise :class:`UnexpectedResponseError` quoting it."""
@@ -213,21 +309,28 @@ class Transport:
             raise UnexpectedResponseError(
                 f"Anaplan answered {response.request.method} {_path_of(response)} for {what} "
                 f"with a body that is not a JSON object: {self.auth.redact(_quote(response))}. "
-                "Check that "
-                "api_url points at the Integration API (…/2/0)."
+                "Check that api_url points at the Integration API (…/2/0)."
             )
         return body
 
-    def _may_retry_failure(self, method: str, error: Exception, retries: int) -> bool:
-        if retries + 1 >= self.retry.attempts:
+    def _may_retry_failure(self, method: str, error: Exception, tries: int) -> bool:
+        if tries >= self.retry.attempts:
             return False
         if method in _RETRIED_METHODS:
             return True
         return never_reached_server(error)
 
-    def _connection_error(
-        self, method: str, path: str, what: str, error: Exception
-    ) -> AnaplanConnectionError:
+    def _failure_error(
+        self, method: str, path: str, what: str, error: Exception, tries: int
+    ) -> AnaplanError:
+        times = _tries(tries)
+        if isinstance(error, BrokenBodyError):
+            return UnexpectedResponseError(
+                f"Anaplan answered {method} {path} for {what} with a broken body {times} "
+                f"({self.auth.redact(str(error))}); none of it was used. Try again later; "
+                "if it persists, the service or a proxy between you and it is damaging "
+                "the data."
+            )
         doubt = ""
         if method == "POST" and not never_reached_server(error):
             doubt = (
@@ -236,15 +339,27 @@ class Transport:
                 "starting a second one."
             )
         return AnaplanConnectionError(
-            f"{method} {path} for {what} failed after {self.retry.attempts} tries: "
-            f"{type(error).__name__}.{doubt} Check the network and api_url, then try again."
+            f"{method} {path} for {what} failed {times}: {_failure_name(error)}.{doubt} "
+            "Check the network and api_url, then try again."
+        )
+
+    def _redirect_error(
+        self, method: str, what: str, response: requests.Response
+    ) -> UnexpectedResponseError:
+        target = requests.utils.urlparse(response.headers.get("Location", ""))
+        where = f"{target.scheme}://{target.netloc}" if target.netloc else "another path"
+        return UnexpectedResponseError(
+            f"Anaplan answered {method} for {what} with a redirect (HTTP "
+            f"{response.status_code}) to {where}. Redirects are not followed, so that "
+            f"credentials only go to the hosts you named; if {where} is your tenant's "
+            "Integration API, pass api_url= (or set ANAPLAN_API_URL) to it."
         )
 
     def _status_error(
-        self, method: str, path: str, what: str, response: requests.Response
+        self, method: str, path: str, what: str, response: requests.Response, tries: int
     ) -> AnaplanHTTPError:
         status = response.status_code
-        message = server_message(response)
+        message = self.auth.redact(server_message(response))
         said = f"HTTP {status}: {message}"
         if status == 401:
             return AuthenticationError(
@@ -272,8 +387,8 @@ class Transport:
             wait = _retry_after(response)
             hint = f" in {wait:g} seconds" if wait is not None else " in a minute"
             return RateLimitError(
-                f"Anaplan rate-limited {method} for {what} ({said}) after "
-                f"{self.retry.attempts} tries. Try again{hint}, or make fewer calls at once.",
+                f"Anaplan rate-limited {method} for {what} ({said}) {_tries(tries)}. "
+                f"Try again{hint}, or make fewer calls at once.",
                 status_code=status,
                 server_message=message,
                 retry_after=wait,
@@ -284,11 +399,45 @@ class Transport:
                 " The call reached Anaplan, so a read request may have been started anyway; "
                 "it expires unused after 30 minutes. It was not sent again."
             )
+        elif status >= 500:
+            doubt = f" ({_tries(tries)}); try again later"
         return AnaplanHTTPError(
-            f"Anaplan answered {method} for {what} with {said}.{doubt}",
+            f"Anaplan answered {method} for {what} with {said}{doubt}.",
             status_code=status,
             server_message=message,
         )
+
+
+def _read_body(
+    raw: urllib3.HTTPResponse, deadline: Deadline, doing: str, stop: threading.Event | None
+) -> bytes:
+    """The raw body, read in pieces so that the deadline and ``stop`` bound it."""
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    parts = []
+    while True:
+        if stop is not None and stop.is_set():
+            raise CallStopped(doing)
+        left = deadline.remaining()
+        if left is not None:
+            if left <= 0:
+                raise AnaplanTimeoutError(deadline.message(doing))
+            if sock is not None:
+                sock.settimeout(min(READ_TIMEOUT, left))
+        part = raw.read1(_READ_SIZE, decode_content=False)
+        if not part:
+            return b"".join(parts)
+        parts.append(part)
+
+
+def _tries(tries: int) -> str:
+    return "once" if tries == 1 else f"{tries} times"
+
+
+def _failure_name(error: Exception) -> str:
+    if isinstance(error, BrokenBodyError):
+        return str(error)
+    return type(error).__name__
 
 
 def never_reached_server(error: Exception) -> bool:

@@ -221,7 +221,7 @@ def scenario_renewal(sim: SimulatorProcess, delay: float = 0.5) -> dict:
             time.sleep(0.05)
         one = timed(lambda: request.page(0))
         requests.post(f"{sim.auth_url}/_simulator/reset", timeout=60)
-        time.sleep(max(0.0, auth._renew_at - time.time()) + 0.05)  # due for renewal now
+        time.sleep(max(0.0, auth._renew_at - time.monotonic()) + 0.05)  # due for renewal now
         wall = timed(lambda: list(request.iter_pages(max_workers=pages)))
         renewals = [c for c in sim.state()["calls"] if c.startswith("/token/")]
     sim.configure(layout={"rows_per_page": PAGE_ROWS}, faults={})

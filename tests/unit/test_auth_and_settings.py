@@ -23,11 +23,12 @@ def token_info(value, seconds=2100):
 
 @responses.activate
 def test_basic_auth_obtains_then_refreshes_before_expiry():
-    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 0),
+    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 1),
                   status=201)
     responses.add(responses.POST, f"{AUTH}/token/refresh", json=token_info("a", 2100))
     auth = ap.BasicAuth("u@example.com", SECRET, AUTH)
-    assert auth.token() == "a"  # expires at once: renewed on the next use
+    assert auth.token() == "a"  # lives a second: renewed at 80 % of it
+    time.sleep(0.85)
     assert auth.token() == "a"
     assert auth.token() == "a"  # renewed for 35 minutes: no third call
     assert [c.request.url.rsplit("/", 1)[1] for c in responses.calls] == ["authenticate",
@@ -38,12 +39,13 @@ def test_basic_auth_obtains_then_refreshes_before_expiry():
 
 @responses.activate
 def test_refresh_refused_means_authenticate_again():
-    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 0))
+    responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("a", 0.2))
     responses.add(responses.POST, f"{AUTH}/token/refresh", status=401,
                   json={"status": "FAILURE_BAD_CREDENTIAL", "statusMessage": "expired"})
     responses.add(responses.POST, f"{AUTH}/token/authenticate", json=token_info("b"))
     auth = ap.BasicAuth("u@example.com", SECRET, AUTH)
     assert auth.token() == "a"
+    time.sleep(0.2)
     assert auth.token() == "b"
 
 

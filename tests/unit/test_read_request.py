@@ -42,7 +42,8 @@ def add_statuses(rsps, *answers):
 
 def add_pages(rsps, count):
     for n in range(count):
-        rsps.add(responses.GET, f"{BASE}/{RID}/pages/{n}", body=f"page {n}".encode())
+        rsps.add(responses.GET, f"{BASE}/{RID}/pages/{n}", body=f"page {n}".encode(),
+                 content_type="text/csv")
 
 
 def add_delete(rsps, state="COMPLETE"):
@@ -152,7 +153,7 @@ def test_deadline(transport):
 def test_a_page_error_still_deletes_the_request(transport):
     add_start(responses)
     add_statuses(responses, ("COMPLETE", 2))
-    responses.add(responses.GET, f"{BASE}/{RID}/pages/0", body=b"ok")
+    responses.add(responses.GET, f"{BASE}/{RID}/pages/0", body=b"ok", content_type="text/csv")
     responses.add(responses.GET, f"{BASE}/{RID}/pages/1", status=500,
                   json={"status": {"code": 500, "message": "Internal Server Error"}})
     add_delete(responses)
@@ -204,11 +205,12 @@ def test_pages_are_delivered_in_order_when_they_finish_out_of_order(transport):
 
     def slow_first(request):
         gate.wait(2)
-        return 200, {}, b"page 0"
+        return 200, {"Content-Type": "text/csv"}, b"page 0"
 
     responses.add_callback(responses.GET, f"{BASE}/{RID}/pages/0", callback=slow_first)
     for n in range(1, 6):
-        responses.add(responses.GET, f"{BASE}/{RID}/pages/{n}", body=f"page {n}".encode())
+        responses.add(responses.GET, f"{BASE}/{RID}/pages/{n}", body=f"page {n}".encode(),
+                 content_type="text/csv")
     add_delete(responses)
     with ReadRequest.start(transport, TARGET) as request:
         pages = request.iter_pages(schedule=FAST, max_workers=3)

@@ -36,13 +36,15 @@ def test_a_failed_logout_is_not_an_error_and_a_closed_auth_does_not_log_in_again
 
 
 @responses.activate
-def test_oauth_keeps_its_refresh_token_when_the_service_is_down():
+def test_oauth_keeps_its_refresh_token_when_the_service_is_down(monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
     responses.add(responses.POST, f"{OAUTH}/oauth/token", status=503, json={"error": "down"})
     prompted = []
     auth = ap.OAuthDeviceAuth("client", refresh_token="keep-me", oauth_url=OAUTH,
                               prompt=lambda *a: prompted.append(a))
-    with pytest.raises(ap.AuthenticationError):
+    with pytest.raises(ap.AnaplanHTTPError, match="unavailable") as caught:
         auth.token()
+    assert not isinstance(caught.value, ap.AuthenticationError)  # an outage, not a refusal
     assert prompted == []
     assert auth._refresh_token == "keep-me"
 

@@ -108,7 +108,8 @@ def test_debug_logging_of_a_whole_read_shows_no_secret(caplog):
     responses.add(responses.POST, f"{AUTH}/token/logout", status=204)
     responses.add(responses.POST, BASE, json=status("NOT_STARTED"))
     responses.add(responses.GET, f"{BASE}/{RID}", json=status("COMPLETE", 1))
-    responses.add(responses.GET, f"{BASE}/{RID}/pages/0", body=b"Products,Units\nA,1\n")
+    responses.add(responses.GET, f"{BASE}/{RID}/pages/0", body=b"Products,Units\nA,1\n",
+                  content_type="text/csv")
     responses.add(responses.DELETE, f"{BASE}/{RID}", json=status("COMPLETE"))
     responses.add(responses.GET, f"{API}/models/{MODEL}/views", status=404,
                   json={"status": {"code": 404, "message": "Not Found"}})  # no line item formats

@@ -119,7 +119,7 @@ def test_post_read_timeout_is_not_retried(transport, no_sleep):
 @responses.activate
 def test_broken_connection_on_get_is_retried_then_reported(transport, no_sleep):
     responses.add(responses.GET, f"{API}/x", body=requests.ConnectionError("reset"))
-    with pytest.raises(ap.AnaplanConnectionError, match="after 3 tries"):
+    with pytest.raises(ap.AnaplanConnectionError, match="failed 3 times"):
         transport.get_json("/x", WHAT)
     assert len(responses.calls) == 3
 

@@ -1,0 +1,186 @@
+"""Deadlines and retry pacing shared by every call to Anaplan's services.
+
+A read has one :class:`Deadline` (its ``timeout=``). Every HTTP call, every pause before a
+retry and every ``Retry-After`` wait is bounded by it, including the login and the calls
+made on the download threads, which inherit it through a context variable. The clean-up
+``DELETE`` runs under a short deadline of its own (:data:`CLEANUP_SECONDS`), so a read that
+timed out can still delete its request.
+
+Without ``timeout=``, single calls are still bounded: :data:`CONNECT_TIMEOUT` seconds to
+connect, :data:`READ_TIMEOUT` seconds of silence while waiting for an answer, and
+:class:`RetryPolicy`'s tries and pauses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import math
+import random
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from anaplan_pandas.exceptions import AnaplanTimeoutError
+
+#: Seconds to establish a connection, at most.
+CONNECT_TIMEOUT = 10.0
+#: Seconds of silence from the server, at most, while waiting for its answer or its body.
+READ_TIMEOUT = 120.0
+#: Seconds the clean-up ``DELETE`` of a read request may take, whatever the read's deadline.
+CLEANUP_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point in time (monotonic clock) after which no call may run; ``None``: no bound.
+
+    Examples
+    --------
+    >>> Deadline.after(None).remaining() is None
+    True
+    >>> 0 < Deadline.after(5).remaining() <= 5
+    True
+    """
+
+    at: float | None = None
+    timeout: float | None = None
+
+    @classmethod
+    def after(cls, seconds: float | None) -> Deadline:
+        """The deadline ``seconds`` from now (``None``: never)."""
+        if seconds is None:
+            return cls()
+        return cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float | None:
+        """Seconds left (never negative), or ``None`` when there is no deadline."""
+        if self.at is None:
+            return None
+        return max(0.0, self.at - time.monotonic())
+
+    def bound(self, seconds: float) -> float:
+        """``seconds``, or less if the deadline comes first."""
+        left = self.remaining()
+        return seconds if left is None else min(seconds, left)
+
+    def check(self, doing: str) -> None:
+        """Raise :class:`AnaplanTimeoutError` if the deadline has passed."""
+        if self.at is not None and time.monotonic() >= self.at:
+            raise AnaplanTimeoutError(self.message(doing))
+
+    def message(self, doing: str) -> str:
+        """The sentence that says the deadline passed while ``doing``."""
+        return (
+            f"The timeout of {self.timeout:g} seconds passed while {doing}. Allow more time "
+            "with timeout=, or try again when Anaplan answers faster."
+        )
+
+
+_NEVER = Deadline()
+_CURRENT: contextvars.ContextVar[Deadline] = contextvars.ContextVar(
+    "anaplan_pandas_deadline", default=_NEVER
+)
+
+
+def current_deadline() -> Deadline:
+    """The deadline of the read running in this context (none outside a read).
+
+    Examples
+    --------
+    >>> current_deadline().at is None
+    True
+    """
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
+    """Make ``deadline`` the bound of every call made in this block (and its copies).
+
+    Examples
+    --------
+    >>> with deadline_scope(Deadline.after(30)) as deadline:
+    ...     current_deadline() is deadline
+    True
+    """
+    token = _CURRENT.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _CURRENT.reset(token)
+
+
+def call_timeout(deadline: Deadline, doing: str) -> tuple[float, float]:
+    """The ``(connect, read)`` timeouts of one call, within ``deadline``.
+
+    Examples
+    --------
+    >>> call_timeout(Deadline(), "reading")
+    (10.0, 120.0)
+    """
+    deadline.check(doing)
+    return deadline.bound(CONNECT_TIMEOUT), deadline.bound(READ_TIMEOUT)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry a call that met a passing fault.
+
+    ``attempts`` counts every try, the first included.
+
+    Examples
+    --------
+    >>> 0.5 <= RetryPolicy(backoff=0.5).delay(2) <= 1.0  # 0.5 × 2, with jitter
+    True
+    >>> RetryPolicy().delay(1, retry_after=7.0)  # the server's Retry-After wins
+    7.0
+    """
+
+    attempts: int = 6
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    max_retry_after: float = 300.0
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.attempts, int) and self.attempts >= 1):
+            raise ValueError(f"attempts must be a whole number >= 1, got {self.attempts!r}.")
+        for name in ("backoff", "max_backoff", "max_retry_after"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+
+    def delay(self, retry: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def pause(
+    seconds: float,
+    deadline: Deadline,
+    doing: str,
+    *,
+    stop: threading.Event | None = None,
+    server_asked: bool = False,
+) -> None:
+    """Wait ``seconds`` before a retry, failing at once if that would pass ``deadline``.
+
+    ``stop`` ends the wait early (the caller then checks why). ``server_asked`` says the wait
+    is the server's ``Retry-After``, which the message then names.
+    """
+    left = deadline.remaining()
+    if left is not None and seconds >= left:
+        why = (f"Anaplan asked to wait {seconds:g} seconds (Retry-After) before trying again"
+               if server_asked else f"the next try would start {seconds:.1f} seconds later")
+        raise AnaplanTimeoutError(
+            f"Gave up {doing}: {why}, which is past the timeout of {deadline.timeout:g} "
+            "seconds. Allow more time with timeout=, or try again later."
+        )
+    if stop is not None:
+        stop.wait(seconds)
+    else:
+        time.sleep(seconds)
