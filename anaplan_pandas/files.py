@@ -1,15 +1,18 @@
 """Stream Arrow tables into a Parquet or CSV file without holding the whole view.
 
 Tables are written as they arrive, with the schema of the first one (the parser fixes
-every column's type on the first page; a column blank there is text). The data goes to
-``<path>.partial`` and is renamed to ``path`` only when complete, so a failed or
-interrupted read never leaves a half-written file under the real name.
+every column's type on the first page; a column blank there is text). The data goes to a
+temporary file of a unique name, created exclusively in the destination's directory (so it
+never follows a planted link, and two saves to one path cannot mix), and is renamed to
+``path`` only when complete: a failed or interrupted read never leaves a half-written file
+under the real name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +48,39 @@ def format_of(path: str | os.PathLike[str], file_format: FileFormat | None = Non
     return _SUFFIXES[suffix]
 
 
+def check_destination(
+    path: str | os.PathLike[str], file_format: FileFormat | None = None
+) -> FileFormat:
+    """Check, before a read starts, that ``path`` can receive the file; return its format.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_destination(os.path.join(tempfile.mkdtemp(), "revenue.csv"))
+    'csv'
+    >>> check_destination("/no/such/directory/revenue.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    FileNotFoundError: The output's directory '/no/such/directory' does not exist; ...
+    """
+    chosen = format_of(path, file_format)
+    target = Path(path)
+    directory = target.parent
+    if target.is_dir():
+        raise IsADirectoryError(
+            f"The output {os.fspath(path)!r} is a directory; name a file in it instead."
+        )
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"The output's directory {os.fspath(directory) or '.'!r} does not exist; create "
+            "it first, or name a file in an existing directory."
+        )
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"Cannot write to the output's directory {os.fspath(directory) or '.'!r}."
+        )
+    return chosen
+
+
 class TableFileWriter:
     """Write a stream of tables to one Parquet or CSV file.
 
@@ -60,8 +96,8 @@ class TableFileWriter:
 
     def __init__(self, path: str | os.PathLike[str], file_format: FileFormat | None = None):
         self.path = Path(path)
-        self.format = format_of(path, file_format)
-        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.format = check_destination(path, file_format)
+        self.partial: Path | None = None
         self.rows = 0
         self._schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
@@ -91,8 +127,9 @@ class TableFileWriter:
             if schema is None:
                 raise ValueError("Nothing to write: the read returned no columns.")
             self._open(schema)
-        assert self._writer is not None
+        assert self._writer is not None and self.partial is not None
         self._writer.close()
+        self._file.close()
         os.replace(self.partial, self.path)
 
     def abort(self) -> None:
@@ -100,8 +137,11 @@ class TableFileWriter:
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.partial.unlink()
+        if self.partial is not None:
+            with contextlib.suppress(Exception):
+                self._file.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.partial.unlink()
 
     def __enter__(self) -> TableFileWriter:
         return self
@@ -124,7 +164,12 @@ class TableFileWriter:
                 field = field.with_type(pa.string())
             fields.append(field)
         self._schema = pa.schema(fields)
+        # O_EXCL under a fresh name: never an existing file, never a link planted there.
+        handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial",
+                                        dir=self.path.parent)
+        self.partial = Path(name)
+        self._file = os.fdopen(handle, "wb")
         if self.format == "parquet":
-            self._writer = pq.ParquetWriter(self.partial, self._schema)
+            self._writer = pq.ParquetWriter(self._file, self._schema)
         else:
-            self._writer = pacsv.CSVWriter(self.partial, self._schema)
+            self._writer = pacsv.CSVWriter(self._file, self._schema)

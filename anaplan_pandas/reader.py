@@ -11,12 +11,11 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal, TypeVar, overload
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
 
 import pandas as pd
 import pyarrow as pa
-import requests
 
 from anaplan_pandas.auth import AnaplanAuth
 from anaplan_pandas.discovery import Catalog
@@ -25,109 +24,20 @@ from anaplan_pandas.exceptions import (
     ExportFailedError,
     ReadRequestCancelledError,
 )
-from anaplan_pandas.files import FileFormat, TableFileWriter
-from anaplan_pandas.frames import ColumnPlan, DtypeBackend, Layout, lay_out, rebatch, to_frame
+from anaplan_pandas.files import FileFormat, TableFileWriter, check_destination
+from anaplan_pandas.frames import ColumnPlan, lay_out, rebatch, to_frame
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
+from anaplan_pandas.options import ReadOptions, check_chunksize, check_export_type
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress
-from anaplan_pandas.read_request import PollSchedule, ReadRequest
+from anaplan_pandas.read_request import ReadRequest
+from anaplan_pandas.retry import Deadline, deadline_scope
 from anaplan_pandas.targets import ObjectKind, Target
-from anaplan_pandas.transport import Compression, Transport, connect
+from anaplan_pandas.transport import Transport, connect
 from anaplan_pandas.view_data import read_view_data
 
 log = logging.getLogger("anaplan_pandas")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """The keyword options of :func:`read_view` and :func:`read_list`.
-
-    Parameters
-    ----------
-    poll_interval : float
-        First pause between status calls, in seconds; it grows while nothing changes.
-    max_poll_interval : float
-        Longest pause between status calls.
-    timeout : float or None
-        Give up (and delete the request) if the export has not finished after this many
-        seconds. ``None`` waits as long as it takes.
-    retries : int
-        How many times a failed export (``successful: false``) is deleted and started anew.
-    keep_request : bool
-        Leave the read request on the server instead of deleting it at the end.
-    max_workers : int
-        Pages downloaded at once.
-    categorical : bool
-        Item-name columns as ``category`` (compact) rather than plain strings.
-    dtype_backend : {None, "numpy_nullable", "pyarrow"}
-        As in :func:`pandas.read_csv`.
-    verify : bool or str
-        TLS verification: ``True``, ``False`` or the path of a CA bundle.
-    session : requests.Session or None
-        A session to send the calls through (proxies, adapters).
-    compression : {"auto", "gzip", None}
-        Ask for gzip-compressed pages: ``"auto"`` does except from this machine.
-    region : str or None
-        The tenant's region (``us9``, ``eu3``, …), which picks the API and auth hosts;
-        explicit ``api_url`` and ``auth_url`` override it.
-    method : {"read_request", "data", "auto"}
-        Views only: ``"data"`` reads a view under 1,000,000 cells in one synchronous call;
-        ``"auto"`` tries that first and falls back to a read request when Anaplan says the
-        view is too big.
-    layout : {"wide", "multiindex", "long"}
-        Views only: as read (item-name columns first, one column per line item), the
-        item names as a MultiIndex, or one value per row (item names, line item, value).
-    """
-
-    poll_interval: float = 0.5
-    max_poll_interval: float = 5.0
-    timeout: float | None = None
-    retries: int = 0
-    keep_request: bool = False
-    max_workers: int = 4
-    categorical: bool = True
-    dtype_backend: DtypeBackend | None = None
-    verify: bool | str = True
-    session: requests.Session | None = None
-    compression: Compression = "auto"
-    region: str | None = None
-    method: Literal["read_request", "data", "auto"] = "read_request"
-    layout: Layout = "wide"
-
-    @classmethod
-    def from_keywords(cls, options: dict[str, Any]) -> ReadOptions:
-        """Build the options, refusing unknown names and impossible values."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise TypeError(
-                f"Unknown option(s) {', '.join(unknown)}; the options are: "
-                f"{', '.join(sorted(known))}."
-            )
-        result = cls(**options)
-        if result.retries < 0 or result.max_workers < 1:
-            raise ValueError("retries must be >= 0 and max_workers >= 1.")
-        if result.method not in ("read_request", "data", "auto"):
-            raise ValueError(
-                f"method must be 'read_request', 'data' or 'auto', got {result.method!r}."
-            )
-        if result.layout not in ("wide", "multiindex", "long"):
-            raise ValueError(
-                f"layout must be 'wide', 'multiindex' or 'long', got {result.layout!r}."
-            )
-        return result
-
-    def require_plain(self, what: str) -> None:
-        """Refuse ``layout=`` and ``method=`` where they cannot apply."""
-        if self.layout != "wide" or self.method != "read_request":
-            raise ValueError(f"layout= and method= do not apply to {what}.")
-
-    def schedule(self) -> PollSchedule:
-        """The polling schedule these options describe."""
-        return PollSchedule(
-            initial=self.poll_interval, maximum=self.max_poll_interval, timeout=self.timeout
-        )
 
 
 @overload
@@ -229,10 +139,11 @@ def read_view(
     >>> sim.stop()
     """
     read_options = ReadOptions.from_keywords(options)
+    chunksize = check_chunksize(chunksize)
     if chunksize is not None and read_options.method != "read_request":
         raise ValueError("method= does not apply with chunksize=, which streams a read request.")
-    call = _Call(("view", workspace_id, model_id, view_id), export_type, auth, api_url, auth_url,
-                 progress, read_options)
+    call = _Call(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
+                 api_url, auth_url, progress, read_options)
     return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
@@ -296,6 +207,7 @@ def read_list(
     """
     read_options = ReadOptions.from_keywords(options)
     read_options.require_plain("lists, which are read as they are")
+    chunksize = check_chunksize(chunksize)
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
                  api_url, auth_url, progress, read_options)
     return call.frame() if chunksize is None else call.chunks(chunksize)
@@ -335,8 +247,8 @@ def save_view(
     """
     read_options = ReadOptions.from_keywords(options)
     read_options.require_plain("files, which are written as read")
-    call = _Call(("view", workspace_id, model_id, view_id), export_type, auth, api_url, auth_url,
-                 progress, read_options)
+    call = _Call(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
+                 api_url, auth_url, progress, read_options)
     return call.save(path, file_format)
 
 
@@ -390,7 +302,8 @@ class _Call:
     _plan: ColumnPlan | None = None
 
     def frame(self) -> pd.DataFrame:
-        with self._session() as (transport, display):
+        with deadline_scope(Deadline.after(self.options.timeout)), \
+                self._session() as (transport, display):
             table = None
             if self.options.method != "read_request" and self.what[0] == "view":
                 table = self._data_call(transport, display, self.plan(transport))
@@ -439,14 +352,12 @@ class _Call:
         return table
 
     def chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
-        if chunksize < 1:
-            raise ValueError(f"chunksize must be at least 1, got {chunksize}.")
         if self.options.retries:
             raise ValueError(
                 "retries= cannot be combined with chunksize=: the chunks already handed out "
                 "cannot be taken back. Catch ExportFailedError and read again instead."
             )
-        return self._chunks(chunksize)
+        return _within(Deadline.after(self.options.timeout), self._chunks(chunksize))
 
     def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         with self._session() as (transport, display), self._request(transport, display) as request:
@@ -459,7 +370,7 @@ class _Call:
 
     def save(self, path: str | os.PathLike[str], file_format: FileFormat | None) -> int:
         writer_of = lambda: TableFileWriter(path, file_format)  # noqa: E731
-        writer_of()  # check the format before anything is started
+        check_destination(path, file_format)  # before anything is started
 
         def write(request: ReadRequest) -> int:
             with writer_of() as writer:
@@ -468,7 +379,8 @@ class _Call:
                     writer.write(table)
             return writer.rows
 
-        with self._session() as (transport, display):
+        with deadline_scope(Deadline.after(self.options.timeout)), \
+                self._session() as (transport, display):
             return self._with_retries(lambda: self._run(transport, display, write))
 
     def _table_options(self, display: ProgressDisplay, plan: ColumnPlan) -> dict[str, Any]:
@@ -503,6 +415,7 @@ class _Call:
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[tuple[Transport, ProgressDisplay]]:
+        """Connect, show progress, and bound everything by the read's ``timeout=``."""
         kind, *_, object_id = self.what
         transport = connect(self.auth, self.api_url, self.auth_url, verify=self.options.verify,
                             session=self.options.session, compression=self.options.compression,
@@ -538,3 +451,22 @@ class _Call:
                     self.options.retries + 1,
                 )
         raise AssertionError("unreachable")
+
+
+def _within(deadline: Deadline, generator: Iterator[T]) -> Iterator[T]:
+    """Run each step of ``generator`` (and its closing) within ``deadline``.
+
+    The deadline is set and reset inside each step, never across a ``yield``, so the
+    caller's own code between chunks runs outside it.
+    """
+    try:
+        while True:
+            with deadline_scope(deadline):
+                try:
+                    item = next(generator)
+                except StopIteration:
+                    return
+            yield item
+    finally:
+        with deadline_scope(deadline):
+            generator.close()

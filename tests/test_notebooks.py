@@ -34,7 +34,7 @@ EXPECTED_OUTPUT = {
                       "read requests left on the server: []"],
     "02_failures_and_retries": ["ExportFailedError", "deleted: True",
                                 "after 4 read requests; left on the server: []",
-                                "was cancelled on the server", "after the timeout of 1 seconds",
+                                "was cancelled on the server", "when the timeout of 1 seconds passed",
                                 "left on the server: []"],
     "03_big_views": ["same as read_view: True", "6 chunks", "DONE (500256, 8)"],
     "04_finding_your_data": ["Sales Planning", "Close matches: 'Revenue Plan' (102000000001)",
