@@ -20,6 +20,7 @@ from anaplan_pandas.exceptions import (
     AnaplanConnectionError,
     AnaplanError,
     AnaplanHTTPError,
+    AnaplanTimeoutError,
     AuthenticationError,
     ExportFailedError,
     ModelBusyError,
@@ -31,16 +32,13 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
 )
 from anaplan_pandas.oauth import OAuthDeviceAuth
+from anaplan_pandas.options import ReadOptions
 from anaplan_pandas.read_request import PollSchedule, ReadRequest, ReadRequestStatus, RequestState
-from anaplan_pandas.reader import (
-    ReadOptions,
-    read_list,
-    read_view,
-    save_list,
-    save_view,
-)
+from anaplan_pandas.reader import read_list, read_view, save_list, save_view
+from anaplan_pandas.retry import RetryPolicy
+from anaplan_pandas.signals import Terminated, stop_on_sigterm
 from anaplan_pandas.targets import Target
-from anaplan_pandas.transport import RetryPolicy, Transport, connect
+from anaplan_pandas.transport import Transport, connect
 
 __version__ = "0.1.0"
 
@@ -50,6 +48,7 @@ __all__ = [
     "AnaplanConnectionError",
     "AnaplanError",
     "AnaplanHTTPError",
+    "AnaplanTimeoutError",
     "AuthenticationError",
     "BackgroundRead",
     "BasicAuth",
@@ -70,6 +69,7 @@ __all__ = [
     "RequestState",
     "RetryPolicy",
     "Target",
+    "Terminated",
     "TokenAuth",
     "Transport",
     "UnexpectedResponseError",
@@ -84,6 +84,7 @@ __all__ = [
     "save_view",
     "start_list_read",
     "start_view_read",
+    "stop_on_sigterm",
     "views",
     "workspaces",
 ]

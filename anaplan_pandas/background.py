@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any
 
 import pandas as pd
 
+from anaplan_pandas.options import ReadOptions
 from anaplan_pandas.progress import (
     ProgressChoice,
     ProgressDisplay,
@@ -22,7 +24,7 @@ from anaplan_pandas.progress import (
     in_jupyter,
     make_progress,
 )
-from anaplan_pandas.reader import ReadOptions, _Call
+from anaplan_pandas.reader import _Call
 
 
 class BackgroundRead:
@@ -100,8 +102,9 @@ class BackgroundRead:
 
 _RUNNING: set[BackgroundRead] = set()
 
-#: Seconds to wait, at interpreter exit, for each background read to delete its request.
-EXIT_WAIT = 10.0
+#: Seconds, in all, that interpreter exit waits for background reads to delete their
+#: requests (the DELETE has a deadline of its own, and downloads run on daemon threads).
+EXIT_WAIT = 6.0
 
 
 @atexit.register
@@ -109,8 +112,9 @@ def _cancel_at_exit() -> None:
     """Cancel reads still running when Python exits, so their requests are deleted."""
     for handle in list(_RUNNING):
         handle.cancel()
+    until = time.monotonic() + EXIT_WAIT
     for handle in list(_RUNNING):
-        handle._thread.join(EXIT_WAIT)
+        handle._thread.join(max(0.0, until - time.monotonic()))
 
 
 def start_view_read(

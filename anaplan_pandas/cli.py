@@ -10,9 +10,11 @@ standard error, so standard output stays clean for pipes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -20,13 +22,18 @@ import pandas as pd
 from anaplan_pandas.discovery import Catalog
 from anaplan_pandas.exceptions import (
     AmbiguousNameError,
+    AnaplanConnectionError,
     AnaplanError,
+    AnaplanHTTPError,
+    AnaplanTimeoutError,
     AuthenticationError,
     NotFoundError,
+    RateLimitError,
     ReadRequestError,
 )
 from anaplan_pandas.read_request import EXPORT_TYPES, ReadRequest
 from anaplan_pandas.reader import read_view, save_list, save_view
+from anaplan_pandas.signals import Terminated, stop_on_sigterm
 from anaplan_pandas.simulator import (
     MODEL_ID,
     MODEL_NAME,
@@ -36,6 +43,7 @@ from anaplan_pandas.simulator import (
     PageLayout,
     Simulator,
 )
+from anaplan_pandas.targets import check_request_id
 from anaplan_pandas.transport import connect
 
 EXIT_OK = 0
@@ -45,7 +53,9 @@ EXIT_AUTHENTICATION = 3
 EXIT_NOT_FOUND = 4
 EXIT_READ_FAILED = 5
 EXIT_FILE = 6
+EXIT_UNAVAILABLE = 7
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def demo(rows: int = 1_008_000, pages_per_second: float = 8.0) -> pd.DataFrame:
@@ -106,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         "ANAPLAN_API_URL and ANAPLAN_AUTH_URL pick the hosts).",
         epilog="Exit status: 0 success, 1 other Anaplan error, 2 bad arguments, "
         "3 authentication refused, 4 not found or ambiguous, 5 export failed, cancelled or "
-        "timed out, 6 output file could not be written, 130 interrupted.",
+        "timed out, 6 output file could not be written, 7 Anaplan unreachable, unavailable "
+        "or rate-limited (try again later), 130 interrupted (Ctrl-C), 143 terminated "
+        "(SIGTERM); on 130 and 143 the read request has been deleted.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -180,23 +192,30 @@ def _read(args: argparse.Namespace) -> None:
     print(f"Wrote {rows:,} rows to {args.output}", file=sys.stderr)
 
 
-def _request(args: argparse.Namespace) -> ReadRequest:
+@contextlib.contextmanager
+def _request(args: argparse.Namespace) -> Iterator[ReadRequest]:
+    """The read request the arguments name; its id is checked before any call."""
+    request_id = check_request_id(args.request_id)
     transport = connect(**_connection(args))
-    target = Catalog(transport).target(args.kind, args.workspace, args.model, args.object)
-    return ReadRequest(transport, target, args.request_id)
+    try:
+        target = Catalog(transport).target(args.kind, args.workspace, args.model, args.object)
+        yield ReadRequest(transport, target, request_id)
+    finally:
+        transport.auth.close()  # log out: the token is not needed any more
+        transport.session.close()
 
 
 def _status(args: argparse.Namespace) -> None:
-    status = _request(args).status()
+    with _request(args) as request:
+        status = request.status()
     print(f"{status.request_id}: {status.state}, {status.available_pages} pages available"
           + (f", successful={str(status.successful).lower()}" if status.is_complete else ""))
 
 
 def _delete(args: argparse.Namespace) -> None:
-    request = _request(args)
-    final = request.delete()
-    print(f"Deleted {request.describe()}" + (f" (it was {final.state})" if final else
-                                             " (it was already gone)"))
+    with _request(args) as request:
+        final = request.delete()
+    print(f"Deleted {request.describe()}" + (f" (it was {final.state})" if final else ""))
 
 
 def _list(args: argparse.Namespace) -> None:
@@ -229,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    restore = _stop_on_sigterm()
     try:
         if args.command == "demo":
             if args.rows < 1 or args.pages_per_second <= 0:
@@ -245,15 +265,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnaplanError as error:
         print(f"error: {error}", file=sys.stderr)
         return _exit_status(error)
+    except Terminated:
+        print(f"{parser.prog}: terminated (SIGTERM); the read request was deleted",
+              file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("interrupted; the read request was deleted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        restore()
     return EXIT_OK
+
+
+def _stop_on_sigterm() -> Callable[[], None]:
+    """SIGTERM (schedulers stop jobs with it) cleans up like Ctrl-C, from the main thread."""
+    if threading.current_thread() is threading.main_thread():
+        return stop_on_sigterm()
+    return lambda: None
 
 
 def _exit_status(error: AnaplanError) -> int:
     if isinstance(error, AuthenticationError):
         return EXIT_AUTHENTICATION
+    if isinstance(error, (AnaplanTimeoutError, ReadRequestError)):
+        return EXIT_READ_FAILED
+    outage = isinstance(error, AnaplanHTTPError) and (error.status_code or 0) >= 500
+    if outage or isinstance(error, (AnaplanConnectionError, RateLimitError)):
+        return EXIT_UNAVAILABLE
     if isinstance(error, (NotFoundError, AmbiguousNameError)):
         return EXIT_NOT_FOUND
     if isinstance(error, ReadRequestError):

@@ -9,6 +9,7 @@ Examples
 """
 
 from anaplan_pandas.simulator.exports import PageLayout
+from anaplan_pandas.simulator.faults import Faults
 from anaplan_pandas.simulator.sample_model import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,
@@ -21,7 +22,7 @@ from anaplan_pandas.simulator.sample_model import (
     WORKSPACE_NAME,
     SampleModel,
 )
-from anaplan_pandas.simulator.server import Call, Faults, PageFetch, Simulator
+from anaplan_pandas.simulator.server import Call, PageFetch, Simulator
 
 __all__ = [
     "CUSTOMERS_LIST_ID",

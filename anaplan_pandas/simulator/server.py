@@ -16,6 +16,7 @@ so tests can check what a client really did.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import json
 import random
@@ -34,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyarrow as pa
 
 from anaplan_pandas.simulator.exports import ExportPages, PageLayout
+from anaplan_pandas.simulator.faults import Faults, broken_page
 from anaplan_pandas.simulator.sample_model import (
     MODEL_ID,
     MODEL_NAME,
@@ -46,70 +48,6 @@ CANCELLING_SECONDS = 0.3
 VIEW_DATA_CELL_LIMIT = 1_000_000
 DEMO_OAUTH_CLIENT = "5f2c0e1a9b7d4c3e8a6f1b2d3c4e5f60"
 DEFAULT_USERS = {"analyst@example.com": "correct horse battery staple"}
-
-
-@dataclass
-class Faults:
-    """Behaviour knobs; the defaults are a healthy, fast tenant.
-
-    Parameters
-    ----------
-    pages_per_second : float or None
-        How fast an export produces pages; ``None``: all pages at once.
-    not_started_seconds : float
-        How long a new request stays ``NOT_STARTED``.
-    fail_after_pages : int or None
-        The export fails (``COMPLETE``, ``successful: false``) once this many pages exist.
-    fail_times : int
-        How many exports fail that way before they succeed again (``-1``: all of them).
-    cancel_after_pages : int or None
-        The request is cancelled on the server (``CANCELLING``, then ``CANCELLED``).
-    rate_limit : float
-        Share of Integration API calls answered 429 with ``Retry-After``.
-    retry_after : str
-        The ``Retry-After`` value sent with each 429 (seconds or an HTTP date).
-    unavailable : float
-        Share of Integration API calls answered 503.
-    truncate_pages : float
-        Share of page bodies cut off midway (the connection closes early).
-    page_delay : float
-        Seconds each page download waits before its body.
-    bandwidth : float or None
-        Bytes per second of page bodies per connection; ``None``: unlimited.
-    token_lifetime : float
-        Seconds a token lives (Anaplan: 35 minutes); OAuth access tokens too.
-    require_v2 : bool
-        Refuse certificate logins with the old v1 payload.
-    certificate_timestamp_unit : {"s", "ms"}
-        Unit of the v2 payload's timestamp that the server expects.
-    device_interval : float
-        Seconds the OAuth device grant asks clients to wait between polls.
-    request_expiry : float
-        Idle seconds before a read request is reclaimed (Anaplan: 30 minutes).
-    gzip : bool
-        Compress pages when the client sends ``Accept-Encoding: gzip``.
-    seed : int
-        Seed of the random faults, for repeatable runs.
-    """
-
-    pages_per_second: float | None = None
-    not_started_seconds: float = 0.0
-    fail_after_pages: int | None = None
-    fail_times: int = -1
-    cancel_after_pages: int | None = None
-    rate_limit: float = 0.0
-    retry_after: str = "1"
-    unavailable: float = 0.0
-    truncate_pages: float = 0.0
-    page_delay: float = 0.0
-    bandwidth: float | None = None
-    token_lifetime: float = 35 * 60
-    require_v2: bool = True
-    certificate_timestamp_unit: str = "s"
-    device_interval: float = 5.0
-    request_expiry: float = 30 * 60
-    gzip: bool = True
-    seed: int = 1
 
 
 @dataclass
@@ -230,6 +168,7 @@ class Simulator:
         self._exports: dict[tuple[Any, ...], ExportPages] = {}
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
+        self.stopping = threading.Event()
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.simulator = self
         self._thread: threading.Thread | None = None
@@ -270,7 +209,8 @@ class Simulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket (hung calls end too)."""
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -383,6 +323,10 @@ class Simulator:
             if now - record.last_activity > record.faults.request_expiry:
                 del self.requests[request_id]
 
+    def _choice(self, options: tuple[str, ...]) -> str:
+        with self._lock:
+            return self._rng.choice(options)
+
     def _roll(self, share: float) -> bool:
         if share <= 0:
             return False
@@ -491,13 +435,40 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _run(self, name: str, path: str) -> None:
         handler: Callable[[], None] = getattr(self, f"_{name}")
-        if path.startswith("/2/0/") and not self._authorized():
+        faults = self.sim.faults
+        call = f"{self.command} {path}"
+        if faults.hang and re.search(faults.hang, call):
+            self.sim.stopping.wait(faults.hang_seconds)
+            self.close_connection = True
+            return
+        api = path.startswith("/2/0/")
+        if self._reset(call, api):
+            return
+        if faults.redirect and api:
+            self._send(307, b"", "text/plain",
+                       {"Location": faults.redirect.rstrip("/") + path.removeprefix("/2/0")})
+        elif api and not self._authorized():
             self._error(401, "Unauthorized")
-        elif path.startswith("/2/0/") and self._injected_fault():
+        elif api and self._injected_fault(call):
             pass
+        elif not api and path.startswith(("/token/", "/oauth/")) and self.sim._roll(
+                faults.auth_unavailable):
+            self._auth_failure(503, "FAILURE_SERVICE_UNAVAILABLE", "Service Unavailable")
         else:
             handler()
         self._record(self.command, path)
+
+    def _reset(self, call: str, api: bool) -> bool:
+        """Close the connection without an answer, as a dropped connection does."""
+        faults = self.sim.faults
+        applies = re.search(faults.fault_paths, call) if faults.fault_paths else api
+        if not (applies and self.sim._roll(faults.reset)):
+            return False
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+        self._record(self.command, call.split(" ", 1)[1])
+        return True
 
     def _record(self, method: str, path: str) -> None:
         with self.sim._lock:
@@ -508,8 +479,10 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = header.partition(" ")
         return scheme in ("AnaplanAuthToken", "Bearer") and self.sim._token_valid(token)
 
-    def _injected_fault(self) -> bool:
+    def _injected_fault(self, call: str) -> bool:
         faults = self.sim.faults
+        if faults.fault_paths and not re.search(faults.fault_paths, call):
+            return False
         if self.sim._roll(faults.rate_limit):
             self._error(429, "Too Many Requests", headers={"Retry-After": faults.retry_after})
             return True
@@ -540,6 +513,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, {"meta": meta, "status": {"code": 200, "message": "Success"}, **payload})
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        if self.sim.faults.echo_token:  # a careless server quotes the caller's credentials
+            message = f"{message} (Authorization: {self.headers.get('Authorization', '')})"
         body = {
             "status": {"code": status, "message": message},
             "path": urlsplit(self.path).path,
@@ -576,7 +551,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- Authentication API -----------------------------------------------------------------
 
     def _token_info(self, token: str, status: int, message: str) -> None:
-        expires = self.sim._tokens[token]
+        expires = self.sim._tokens[token] + self.sim.faults.clock_skew
         self._json(status, {
             "meta": {"validationUrl": f"{self.sim.auth_url}/token/validate"},
             "status": "SUCCESS",
@@ -824,8 +799,11 @@ class _Handler(BaseHTTPRequestHandler):
         state, pages, successful = record.status(time.monotonic())
         base = self.sim.api_url + (f"/workspaces/{record.workspace_id}" if record.workspace_id
                                    else "")
+        faults = self.sim.faults
+        if faults.request_state and record.deleted_state is None:
+            state = faults.request_state
         payload: dict[str, Any] = {
-            "requestId": record.request_id,
+            "requestId": faults.request_id or record.request_id,
             "requestState": state,
             "url": f"{base}/models/{MODEL_ID}/{record.kind}s/{record.object_id}/readRequests/"
                    f"{record.request_id}",
@@ -891,6 +869,15 @@ class _Handler(BaseHTTPRequestHandler):
             body, encoding = record.export.gzipped(page_no), "gzip"
         else:
             body, encoding = record.export.page(page_no), "identity"
+        headers = {"Content-Type": "text/csv"}
+        if encoding == "gzip":
+            headers["Content-Encoding"] = "gzip"
+        if self.sim._roll(faults.broken_pages):
+            kind = self.sim._choice(faults.broken_kinds)
+            header = record.export.header if (page_no == 0 or
+                                              record.export.layout.header == "every") else b""
+            body, headers = broken_page(kind, record.export.page(page_no), header)
+            encoding = f"broken:{kind}"
         with self.sim._lock:
             self.sim.page_fetches.append(PageFetch(record.request_id, page_no, state, encoding))
         with self.sim._lock:
@@ -898,20 +885,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.sim.max_concurrent_pages = max(self.sim.max_concurrent_pages,
                                                 self.sim._pages_in_flight)
         try:
-            self._send_page(body, encoding, faults)
+            self._send_page(body, headers, faults)
         finally:
             with self.sim._lock:
                 self.sim._pages_in_flight -= 1
 
-    def _send_page(self, body: bytes, encoding: str, faults: Faults) -> None:
+    def _send_page(self, body: bytes, headers: dict[str, str], faults: Faults) -> None:
         if faults.page_delay:
             time.sleep(faults.page_delay)
         truncate = self.sim._roll(faults.truncate_pages)
         self.send_response(200)
-        self.send_header("Content-Type", "text/csv")
+        for key, value in headers.items():
+            self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
-        if encoding == "gzip":
-            self.send_header("Content-Encoding", "gzip")
         self.end_headers()
         self.status_sent = 200
         if truncate:
@@ -926,12 +912,19 @@ class _Handler(BaseHTTPRequestHandler):
         record = self._record_of()
         if record is None:
             return
+        answer = self.sim.faults.delete_status
+        if answer is not None and answer >= 400:
+            self._error(answer, "Forbidden" if answer == 403 else "Refused")
+            return
         state, _, _ = record.status(time.monotonic())
         final = "COMPLETE" if state == "COMPLETE" else "CANCELLED"
         with self.sim._lock:
             record.deleted_state = final
             self.sim.requests.pop(record.request_id, None)
             self.sim.completed_requests[record.request_id] = record.complete_at()
+        if answer == 204:
+            self._send(204, b"", "application/json")
+            return
         payload = self._read_payload(record, full=False)
         payload[f"{record.kind}ReadRequest"].update(requestState=final, successful=True)
         self._ok(f"{record.kind}ReadRequest", **payload)

@@ -10,15 +10,16 @@ import anaplan_pandas
 def test_exported_names():
     assert sorted(anaplan_pandas.__all__) == sorted([
         "AmbiguousNameError", "AnaplanAuth", "AnaplanConnectionError", "AnaplanError",
-        "AnaplanHTTPError", "AuthenticationError", "BackgroundRead", "BasicAuth", "Catalog",
-        "CertificateAuth",
+        "AnaplanHTTPError", "AnaplanTimeoutError", "AuthenticationError", "BackgroundRead",
+        "BasicAuth", "Catalog", "CertificateAuth",
         "ExportFailedError", "ModelBusyError", "NotFoundError", "OAuthDeviceAuth",
         "PollSchedule", "RateLimitError", "ReadOptions", "ReadRequest",
         "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
-        "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "TokenAuth",
+        "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "Terminated",
+        "TokenAuth",
         "Transport", "UnexpectedResponseError", "__version__", "connect", "lists", "models",
         "modules", "read_list", "read_view", "save_list", "save_view",
-        "start_list_read", "start_view_read", "views", "workspaces",
+        "start_list_read", "start_view_read", "stop_on_sigterm", "views", "workspaces",
     ])
     for name in anaplan_pandas.__all__:
         assert hasattr(anaplan_pandas, name)
