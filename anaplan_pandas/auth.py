@@ -35,9 +35,9 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
 )
 from anaplan_pandas.retry import (
-    Deadline,
     RetryPolicy,
     call_timeout,
+    cleanup_deadline,
     current_deadline,
     deadline_scope,
     pause,
@@ -133,7 +133,7 @@ class AnaplanAuth(AuthBase):
             self._closed = True
         if token is not None and self.can_reauthenticate:
             try:  # once, briefly: a token that is not logged out expires by itself
-                with deadline_scope(Deadline.after(LOGOUT_SECONDS)):
+                with deadline_scope(cleanup_deadline(LOGOUT_SECONDS)):
                     self._post("/token/logout", token=token, attempts=1)
             except AnaplanError:
                 log.debug("logout failed; the token expires by itself")

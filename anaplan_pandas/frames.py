@@ -47,7 +47,7 @@ _PARSE_POOL = pa.system_memory_pool()
 TRIM_EVERY = 8
 TRIM_BYTES = 32 * 1024 * 1024
 #: Downloads of a page that does not fit the data before the read fails (after the first).
-REFETCHES = 3
+REFETCHES = 5
 
 
 @dataclass(frozen=True)

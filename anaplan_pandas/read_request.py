@@ -43,7 +43,7 @@ from anaplan_pandas.frames import (
     to_frame,
 )
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
-from anaplan_pandas.retry import CLEANUP_SECONDS, Deadline, current_deadline, deadline_scope
+from anaplan_pandas.retry import Deadline, cleanup_deadline, current_deadline, deadline_scope
 from anaplan_pandas.targets import Target, check_request_id
 from anaplan_pandas.transport import BrokenBodyError, Transport, gunzip
 from anaplan_pandas.workers import DaemonPool
@@ -363,7 +363,7 @@ class ReadRequest:
         with self._lock:
             if self.deleted:
                 return None
-            with deadline_scope(Deadline.after(CLEANUP_SECONDS)):
+            with deadline_scope(cleanup_deadline()):
                 try:
                     response = self.transport.request("DELETE", self.path, self.describe())
                 except NotFoundError as error:

@@ -28,8 +28,11 @@ from anaplan_pandas.exceptions import AnaplanTimeoutError
 CONNECT_TIMEOUT = 10.0
 #: Seconds of silence from the server, at most, while waiting for its answer or its body.
 READ_TIMEOUT = 120.0
-#: Seconds the clean-up ``DELETE`` of a read request may take, whatever the read's deadline.
+#: Seconds the clean-up calls (the ``DELETE`` of a read request, the logout) may take at
+#: most; within a read's deadline, what is left of it, but never less than
+#: :data:`CLEANUP_FLOOR`, so that a read that ran out of time can still clean up.
 CLEANUP_SECONDS = 5.0
+CLEANUP_FLOOR = 0.75
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,23 @@ def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
         yield deadline
     finally:
         _CURRENT.reset(token)
+
+
+def cleanup_deadline(seconds: float = CLEANUP_SECONDS) -> Deadline:
+    """The deadline of a clean-up call made now: short, and its own.
+
+    Examples
+    --------
+    >>> cleanup_deadline().timeout
+    5.0
+    >>> with deadline_scope(Deadline.after(0.01)):
+    ...     cleanup_deadline().timeout
+    0.75
+    """
+    left = current_deadline().remaining()
+    if left is not None:
+        seconds = min(seconds, max(CLEANUP_FLOOR, left))
+    return Deadline.after(seconds)
 
 
 def call_timeout(deadline: Deadline, doing: str) -> tuple[float, float]:

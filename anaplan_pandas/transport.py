@@ -385,7 +385,8 @@ class Transport:
             )
         if status == 429:
             wait = _retry_after(response)
-            hint = f" in {wait:g} seconds" if wait is not None else " in a minute"
+            hint = (f" after the {wait:g} seconds Anaplan asked for (Retry-After)"
+                    if wait is not None else " in a minute")
             return RateLimitError(
                 f"Anaplan rate-limited {method} for {what} ({said}) {_tries(tries)}. "
                 f"Try again{hint}, or make fewer calls at once.",

@@ -60,6 +60,8 @@ class Faults:
         ``broken_kinds`` (see :data:`BROKEN_KINDS`).
     broken_kinds : tuple of str
         Which broken bodies to send, picked at random.
+    broken_tries : int
+        How many downloads of one page in a row can be broken (then it is served whole).
     reset : float
         Share of calls (``fault_paths``) whose connection is closed without an answer.
     fault_paths : str or None
@@ -108,6 +110,7 @@ class Faults:
     gzip: bool = True
     broken_pages: float = 0.0
     broken_kinds: tuple[str, ...] = ("empty", "text", "cut_gzip", "no_header", "short_record")
+    broken_tries: int = 2
     reset: float = 0.0
     fault_paths: str | None = None
     hang: str | None = None
@@ -133,7 +136,8 @@ def broken_page(kind: str, page: bytes, header: bytes) -> tuple[bytes, dict[str,
 
     ``empty``: no body. ``text``: an outage notice as ``text/plain``. ``cut_gzip``: the page
     gzip-compressed but stopped at a record boundary halfway, without the gzip trailer.
-    ``no_header``: the page without its leading header row (where pages repeat it).
+    ``no_header``: the page without its leading header row (from page 2 on, where pages
+    repeat it; elsewhere as ``short_record``).
     ``short_record``: an outage notice as the first record, served as CSV.
 
     Examples

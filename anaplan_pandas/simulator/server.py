@@ -166,6 +166,7 @@ class Simulator:
         self._pages_in_flight = 0
         self._tokens: dict[str, float] = {}
         self._exports: dict[tuple[Any, ...], ExportPages] = {}
+        self._broken_in_a_row: dict[tuple[str, int], int] = {}
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
         self.stopping = threading.Event()
@@ -242,6 +243,11 @@ class Simulator:
             self.calls.clear()
             self.page_fetches.clear()
             self.max_concurrent_pages = 0
+
+    def expire_requests(self) -> None:
+        """Reclaim every read request now, as 30 idle minutes would."""
+        with self._lock:
+            self.requests.clear()
 
     def live_requests(self) -> list[str]:
         """Ids of read requests that exist and have not been deleted."""
@@ -322,6 +328,17 @@ class Simulator:
         for request_id, record in list(self.requests.items()):
             if now - record.last_activity > record.faults.request_expiry:
                 del self.requests[request_id]
+
+    def _break_page(self, request_id: str, page_no: int) -> bool:
+        """Whether to break this download (a page is broken at most ``broken_tries`` in a row)."""
+        key = (request_id, page_no)
+        with self._lock:
+            broken = self._broken_in_a_row.get(key, 0)
+            if broken < self.faults.broken_tries and self._roll(self.faults.broken_pages):
+                self._broken_in_a_row[key] = broken + 1
+                return True
+            self._broken_in_a_row.pop(key, None)
+            return False
 
     def _choice(self, options: tuple[str, ...]) -> str:
         with self._lock:
@@ -872,10 +889,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"Content-Type": "text/csv"}
         if encoding == "gzip":
             headers["Content-Encoding"] = "gzip"
-        if self.sim._roll(faults.broken_pages):
+        if self.sim._break_page(record.request_id, page_no):
             kind = self.sim._choice(faults.broken_kinds)
-            header = record.export.header if (page_no == 0 or
-                                              record.export.layout.header == "every") else b""
+            # From page 2 on, once pages 0 and 1 have shown that every page repeats it.
+            repeated = page_no > 1 and record.export.layout.header == "every"
+            header = record.export.header if repeated else b""
             body, headers = broken_page(kind, record.export.page(page_no), header)
             encoding = f"broken:{kind}"
         with self.sim._lock:
