@@ -131,14 +131,18 @@ class Faults:
             raise ValueError(f"unknown broken_kinds {sorted(unknown)}; known: {BROKEN_KINDS}")
 
 
-def broken_page(kind: str, page: bytes, header: bytes) -> tuple[bytes, dict[str, str]]:
+def broken_page(
+    kind: str, page: bytes, header: bytes, *, whole_records: bool = True
+) -> tuple[bytes, dict[str, str]]:
     r"""A 200 body (and its headers) that stands in for ``page``, broken as ``kind`` says.
 
     ``empty``: no body. ``text``: an outage notice as ``text/plain``. ``cut_gzip``: the page
     gzip-compressed but stopped at a record boundary halfway, without the gzip trailer.
     ``no_header``: the page without its leading header row (from page 2 on, where pages
     repeat it; elsewhere as ``short_record``).
-    ``short_record``: an outage notice as the first record, served as CSV.
+    ``short_record``: an outage notice as the first record, served as CSV, where the page
+    starts with a whole record (``whole_records``; elsewhere as ``text``: glued to a record
+    cut at the page's start, it could not be told from data by anyone).
 
     Examples
     --------
@@ -157,6 +161,8 @@ def broken_page(kind: str, page: bytes, header: bytes) -> tuple[bytes, dict[str,
         return body, {**csv, "Content-Encoding": "gzip"}
     if kind == "no_header" and header and page.startswith(header):
         return page[len(header):], csv
+    if not whole_records:
+        return OUTAGE_TEXT, {"Content-Type": "text/plain"}
     if kind == "short_record" or kind == "no_header":
         start = len(header) if header and page.startswith(header) else 0
         return page[:start] + OUTAGE_TEXT + b"\n" + page[start:], csv

@@ -894,7 +894,9 @@ class _Handler(BaseHTTPRequestHandler):
             # From page 2 on, once pages 0 and 1 have shown that every page repeats it.
             repeated = page_no > 1 and record.export.layout.header == "every"
             header = record.export.header if repeated else b""
-            body, headers = broken_page(kind, record.export.page(page_no), header)
+            whole = page_no == 0 or record.export.layout.split == "rows"
+            body, headers = broken_page(kind, record.export.page(page_no), header,
+                                        whole_records=whole)
             encoding = f"broken:{kind}"
         with self.sim._lock:
             self.sim.page_fetches.append(PageFetch(record.request_id, page_no, state, encoding))
