@@ -71,6 +71,26 @@ def provoke_every_error():
     with pytest.raises(ap.AuthenticationError) as caught:
         ap.CertificateAuth(TestAuthority().issue("u")[0], b"not a key", key_password=SENTINEL)
     yield caught.value
+    with pytest.raises(ap.AuthenticationError) as caught:  # a key pasted without PEM lines
+        ap.CertificateAuth(TestAuthority().issue("u")[0], f"MIIE{SENTINEL}")
+    yield caught.value
+    responses.add(responses.POST, f"{AUTH}/token/authenticate",
+                  body=requests.ConnectionError(f"Authorization: Basic {SENTINEL}"))
+    with pytest.raises(ap.AnaplanConnectionError) as caught:
+        ap.BasicAuth("u", SENTINEL, AUTH)._post("/token/authenticate", attempts=1)
+    yield caught.value
+    responses.add(responses.GET, f"{API}/echo", status=404,
+                  json={"status": {"code": 404, "message": f"AnaplanAuthToken {SENTINEL}"}})
+    with pytest.raises(ap.NotFoundError) as caught:
+        transport.get_json("/echo", "view 1")
+    yield caught.value
+
+
+def chain(error):
+    """The error and every error it carries as its cause or context."""
+    while error is not None:
+        yield error
+        error = error.__cause__ or error.__context__
 
 
 @responses.activate
@@ -84,8 +104,12 @@ def test_no_secret_in_any_error_type(caplog):
             ap.ExportFailedError, ap.ReadRequestCancelledError,
             ap.ReadRequestTimeoutError} <= kinds
     for error in errors:
-        for text in (str(error), repr(error), str(error.args)):
-            assert SENTINEL not in text, type(error).__name__
+        for carried in chain(error):
+            for text in (str(carried), repr(carried), str(carried.args),
+                         str(getattr(carried, "filename", "")), repr(vars(carried))):
+                assert SENTINEL not in text, type(error).__name__
+            assert not isinstance(carried, (requests.RequestException, OSError)), (
+                f"{type(error).__name__} carries a {type(carried).__name__}")
         panel = WidgetProgress("view 1", show=False)
         panel.finish(error)
         assert SENTINEL not in panel.text.value
