@@ -14,6 +14,7 @@ Examples
 from anaplan_pandas.auth import AnaplanAuth, BasicAuth, TokenAuth
 from anaplan_pandas.background import BackgroundRead, start_list_read, start_view_read
 from anaplan_pandas.certificate import CertificateAuth
+from anaplan_pandas.connection import Connection, connect
 from anaplan_pandas.discovery import Catalog, lists, models, modules, views, workspaces
 from anaplan_pandas.exceptions import (
     AmbiguousNameError,
@@ -38,7 +39,7 @@ from anaplan_pandas.reader import read_list, read_view, save_list, save_view
 from anaplan_pandas.retry import RetryPolicy
 from anaplan_pandas.signals import Terminated, stop_on_sigterm
 from anaplan_pandas.targets import Target
-from anaplan_pandas.transport import Transport, connect
+from anaplan_pandas.transport import Transport
 
 __version__ = "0.1.0"
 
@@ -54,6 +55,7 @@ __all__ = [
     "BasicAuth",
     "Catalog",
     "CertificateAuth",
+    "Connection",
     "ExportFailedError",
     "ModelBusyError",
     "NotFoundError",

@@ -43,6 +43,7 @@ from anaplan_pandas.retry import (
     pause,
 )
 from anaplan_pandas.settings import resolve_auth_url
+from anaplan_pandas.token_cache import SHARED_TOKENS, SharedToken
 
 __all__ = ["AnaplanAuth", "BasicAuth", "TokenAuth", "resolve_auth"]
 
@@ -82,6 +83,9 @@ class AnaplanAuth(AuthBase):
         self._lock = threading.Lock()
         self._http: requests.Session | None = None
         self._closed = False
+        #: Set for credentials passed as plain values: the token is shared with every call
+        #: that passes the same ones (see :mod:`anaplan_pandas.token_cache`).
+        self._shared_key: str | None = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the ``Authorization`` header to ``request``."""
@@ -95,6 +99,10 @@ class AnaplanAuth(AuthBase):
                 raise AuthenticationError(
                     f"{self!r} was closed (logged out); create a new one to log in again."
                 )
+            if self._token is None and self._shared_key is not None:
+                shared = SHARED_TOKENS.get(self._shared_key)
+                if shared is not None:
+                    self._token, self._renew_at = shared.token, shared.renew_at
             if self._token is None:
                 self._keep(*self._obtain())
             elif time.monotonic() > self._renew_at:
@@ -106,6 +114,14 @@ class AnaplanAuth(AuthBase):
         """Hold ``token`` and schedule its renewal, on the monotonic clock."""
         self._token = token
         self._renew_at = time.monotonic() + lifetime - min(RENEW_MARGIN_SECONDS, 0.2 * lifetime)
+        if self._shared_key is not None:
+            SHARED_TOKENS.put(self._shared_key, SharedToken(
+                token, self._renew_at, resolve_auth_url(self.auth_url), self.verify))
+
+    def share_token(self, *credentials: str) -> None:
+        """Share this object's token with every other call that passes ``credentials``."""
+        self._shared_key = SHARED_TOKENS.key(type(self).__name__, *credentials,
+                                             resolve_auth_url(self.auth_url))
 
     def token_rejected(self, rejected: str | None) -> bool:
         """Forget ``rejected`` after the API answered 401; return whether a retry can help.
@@ -116,6 +132,8 @@ class AnaplanAuth(AuthBase):
         with self._lock:
             if rejected is not None and rejected == self._token:
                 self._token = None
+                if self._shared_key is not None:
+                    SHARED_TOKENS.drop(self._shared_key, rejected)
         return self.can_reauthenticate
 
     @property
@@ -131,6 +149,8 @@ class AnaplanAuth(AuthBase):
         with self._lock:
             token, self._token = self._token, None
             self._closed = True
+        if self._shared_key is not None:
+            return  # shared with later calls; logged out when the interpreter exits
         if token is not None and self.can_reauthenticate:
             try:  # once, briefly: a token that is not logged out expires by itself
                 with deadline_scope(cleanup_deadline(LOGOUT_SECONDS)):
@@ -319,12 +339,15 @@ class TokenAuth(AnaplanAuth):
         return self._token
 
 
-def resolve_auth(auth: object = None, auth_url: str | None = None) -> AnaplanAuth:
+def resolve_auth(
+    auth: object = None, auth_url: str | None = None, *, share: bool = True
+) -> AnaplanAuth:
     """Turn the ``auth=`` argument into an :class:`AnaplanAuth`.
 
     ``(username, password)`` means basic authentication, a ``str`` is a token, an
     :class:`AnaplanAuth` is used as it is, and ``None`` reads the environment
-    (``ANAPLAN_TOKEN``, or ``ANAPLAN_USERNAME`` with ``ANAPLAN_PASSWORD``).
+    (``ANAPLAN_TOKEN``, or ``ANAPLAN_USERNAME`` with ``ANAPLAN_PASSWORD``). With ``share``,
+    a password login's token is shared by every call that passes the same credentials.
 
     Examples
     --------
@@ -338,12 +361,12 @@ def resolve_auth(auth: object = None, auth_url: str | None = None) -> AnaplanAut
     if isinstance(auth, str):
         return TokenAuth(auth)
     if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(a, str) for a in auth):
-        return BasicAuth(auth[0], auth[1], auth_url)
+        return _basic(auth[0], auth[1], auth_url, share)
     if auth is None:
         if os.environ.get(TOKEN_ENV):
             return TokenAuth(os.environ[TOKEN_ENV])
         if os.environ.get(USERNAME_ENV) and os.environ.get(PASSWORD_ENV):
-            return BasicAuth(os.environ[USERNAME_ENV], os.environ[PASSWORD_ENV], auth_url)
+            return _basic(os.environ[USERNAME_ENV], os.environ[PASSWORD_ENV], auth_url, share)
         raise AuthenticationError(
             "No Anaplan credentials: pass auth=(username, password) or auth=token, or set "
             f"{TOKEN_ENV}, or {USERNAME_ENV} and {PASSWORD_ENV}."
@@ -352,6 +375,14 @@ def resolve_auth(auth: object = None, auth_url: str | None = None) -> AnaplanAut
         "auth must be a (username, password) tuple, a token string, an anaplan_pandas auth "
         f"object or None, got {type(auth).__name__}."
     )
+
+
+def _basic(username: str, password: str, auth_url: str | None, share: bool) -> BasicAuth:
+    """Basic authentication, its token shared by every call with these credentials."""
+    auth = BasicAuth(username, password, auth_url)
+    if share:
+        auth.share_token(username, password)
+    return auth
 
 
 def _token_info(response: requests.Response, call: str) -> tuple[str, float]:

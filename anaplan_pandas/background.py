@@ -12,11 +12,11 @@ import atexit
 import threading
 import time
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from anaplan_pandas.options import ReadOptions
+from anaplan_pandas.options import ReadOptions, check_export_type
 from anaplan_pandas.progress import (
     ProgressChoice,
     ProgressDisplay,
@@ -25,6 +25,9 @@ from anaplan_pandas.progress import (
     make_progress,
 )
 from anaplan_pandas.reader import _Call
+
+if TYPE_CHECKING:
+    from anaplan_pandas.connection import Connection
 
 
 class BackgroundRead:
@@ -126,6 +129,7 @@ def start_view_read(
     auth: object = None,
     api_url: str | None = None,
     auth_url: str | None = None,
+    connection: Connection | None = None,
     progress: ProgressChoice = "auto",
     **options: Any,
 ) -> BackgroundRead:
@@ -143,8 +147,8 @@ def start_view_read(
     ...     handle.result().shape
     (2880, 8)
     """
-    call = _Call(("view", workspace_id, model_id, view_id), export_type, auth, api_url,
-                 auth_url, progress, ReadOptions.from_keywords(options))
+    call = _Call(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
+                 api_url, auth_url, progress, ReadOptions.from_keywords(options), connection)
     return BackgroundRead(call, progress)
 
 
@@ -156,6 +160,7 @@ def start_list_read(
     auth: object = None,
     api_url: str | None = None,
     auth_url: str | None = None,
+    connection: Connection | None = None,
     progress: ProgressChoice = "auto",
     **options: Any,
 ) -> BackgroundRead:
@@ -173,5 +178,5 @@ def start_list_read(
     read_options = ReadOptions.from_keywords(options)
     read_options.require_plain("lists, which are read as they are")
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, read_options)
+                 api_url, auth_url, progress, read_options, connection)
     return BackgroundRead(call, progress)

@@ -44,7 +44,8 @@ from anaplan_pandas.simulator import (
     Simulator,
 )
 from anaplan_pandas.targets import check_request_id
-from anaplan_pandas.transport import connect
+from anaplan_pandas.token_cache import SHARED_TOKENS
+from anaplan_pandas.transport import open_transport
 
 EXIT_OK = 0
 EXIT_ANAPLAN_ERROR = 1
@@ -196,7 +197,7 @@ def _read(args: argparse.Namespace) -> None:
 def _request(args: argparse.Namespace) -> Iterator[ReadRequest]:
     """The read request the arguments name; its id is checked before any call."""
     request_id = check_request_id(args.request_id)
-    transport = connect(**_connection(args))
+    transport = open_transport(**_connection(args))
     try:
         target = Catalog(transport).target(args.kind, args.workspace, args.model, args.object)
         yield ReadRequest(transport, target, request_id)
@@ -219,7 +220,7 @@ def _delete(args: argparse.Namespace) -> None:
 
 
 def _list(args: argparse.Namespace) -> None:
-    catalog = Catalog(connect(**_connection(args)))
+    catalog = Catalog(open_transport(**_connection(args)))
     if args.what == "workspaces":
         frame = catalog.workspaces()
     elif args.what == "models":
@@ -274,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         restore()
+        SHARED_TOKENS.log_out_all()  # a command's login ends with it
     return EXIT_OK
 
 

@@ -21,7 +21,7 @@ from anaplan_pandas.targets import (
     check_object_id,
     check_workspace_id,
 )
-from anaplan_pandas.transport import Transport, connect
+from anaplan_pandas.transport import Transport, open_transport
 
 PAGE_SIZE = 5000
 
@@ -40,7 +40,7 @@ class Catalog:
     """
 
     def __init__(self, transport: Transport) -> None:
-        self.transport = transport
+        self.transport = getattr(transport, "transport", transport)  # or a Connection
 
     def workspaces(self) -> pd.DataFrame:
         """Every workspace the user can see: id, name, active, size."""
@@ -151,7 +151,7 @@ def _name(value: object, argument: str) -> str:
 
 
 def _catalog(connection: dict[str, Any]) -> Catalog:
-    return Catalog(connect(**connection))
+    return Catalog(open_transport(**connection))
 
 
 def workspaces(**connection: Any) -> pd.DataFrame:

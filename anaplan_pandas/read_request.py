@@ -237,7 +237,7 @@ class ReadRequest:
         export_type: str = "TABULAR_MULTI_COLUMN",
         cancel_event: threading.Event | None = None,
     ) -> None:
-        self.transport = transport
+        self.transport: Transport = getattr(transport, "transport", transport)  # or a Connection
         self.target = target
         self.request_id = check_request_id(request_id)
         self.keep = keep

@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import pandas as pd
 import pyarrow as pa
@@ -32,8 +32,11 @@ from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progre
 from anaplan_pandas.read_request import ReadRequest
 from anaplan_pandas.retry import Deadline, deadline_scope
 from anaplan_pandas.targets import ObjectKind, Target
-from anaplan_pandas.transport import Transport, connect
+from anaplan_pandas.transport import Transport, open_transport
 from anaplan_pandas.view_data import read_view_data
+
+if TYPE_CHECKING:
+    from anaplan_pandas.connection import Connection
 
 log = logging.getLogger("anaplan_pandas")
 
@@ -50,6 +53,7 @@ def read_view(
     auth: object = ...,
     api_url: str | None = ...,
     auth_url: str | None = ...,
+    connection: Connection | None = ...,
     progress: ProgressChoice = ...,
     chunksize: None = ...,
     **options: Any,
@@ -66,6 +70,7 @@ def read_view(
     auth: object = ...,
     api_url: str | None = ...,
     auth_url: str | None = ...,
+    connection: Connection | None = ...,
     progress: ProgressChoice = ...,
     chunksize: int,
     **options: Any,
@@ -81,6 +86,7 @@ def read_view(
     auth: object = None,
     api_url: str | None = None,
     auth_url: str | None = None,
+    connection: Connection | None = None,
     progress: ProgressChoice = "auto",
     chunksize: int | None = None,
     **options: Any,
@@ -101,6 +107,9 @@ def read_view(
         (``ANAPLAN_TOKEN``, or ``ANAPLAN_USERNAME`` and ``ANAPLAN_PASSWORD``).
     api_url, auth_url : str, optional
         Integration and Authentication API bases (``ANAPLAN_API_URL``, ``ANAPLAN_AUTH_URL``).
+    connection : Connection, optional
+        A connection from :func:`~anaplan_pandas.connect`, whose login every call reuses
+        (then leave out ``auth`` and the URLs).
     progress : {"auto", "tqdm", "widget", None, False}
         A widget in Jupyter, a text bar in a terminal, or nothing.
     chunksize : int, optional
@@ -143,7 +152,7 @@ def read_view(
     if chunksize is not None and read_options.method != "read_request":
         raise ValueError("method= does not apply with chunksize=, which streams a read request.")
     call = _Call(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
-                 api_url, auth_url, progress, read_options)
+                 api_url, auth_url, progress, read_options, connection)
     return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
@@ -156,6 +165,7 @@ def read_list(
     auth: object = ...,
     api_url: str | None = ...,
     auth_url: str | None = ...,
+    connection: Connection | None = ...,
     progress: ProgressChoice = ...,
     chunksize: None = ...,
     **options: Any,
@@ -171,6 +181,7 @@ def read_list(
     auth: object = ...,
     api_url: str | None = ...,
     auth_url: str | None = ...,
+    connection: Connection | None = ...,
     progress: ProgressChoice = ...,
     chunksize: int,
     **options: Any,
@@ -185,6 +196,7 @@ def read_list(
     auth: object = None,
     api_url: str | None = None,
     auth_url: str | None = None,
+    connection: Connection | None = None,
     progress: ProgressChoice = "auto",
     chunksize: int | None = None,
     **options: Any,
@@ -209,7 +221,7 @@ def read_list(
     read_options.require_plain("lists, which are read as they are")
     chunksize = check_chunksize(chunksize)
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, read_options)
+                 api_url, auth_url, progress, read_options, connection)
     return call.frame() if chunksize is None else call.chunks(chunksize)
 
 
@@ -224,6 +236,7 @@ def save_view(
     auth: object = None,
     api_url: str | None = None,
     auth_url: str | None = None,
+    connection: Connection | None = None,
     progress: ProgressChoice = "auto",
     **options: Any,
 ) -> int:
@@ -248,7 +261,7 @@ def save_view(
     read_options = ReadOptions.from_keywords(options)
     read_options.require_plain("files, which are written as read")
     call = _Call(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
-                 api_url, auth_url, progress, read_options)
+                 api_url, auth_url, progress, read_options, connection)
     return call.save(path, file_format)
 
 
@@ -262,6 +275,7 @@ def save_list(
     auth: object = None,
     api_url: str | None = None,
     auth_url: str | None = None,
+    connection: Connection | None = None,
     progress: ProgressChoice = "auto",
     **options: Any,
 ) -> int:
@@ -281,7 +295,7 @@ def save_list(
     read_options = ReadOptions.from_keywords(options)
     read_options.require_plain("lists, which are read as they are")
     call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, read_options)
+                 api_url, auth_url, progress, read_options, connection)
     return call.save(path, file_format)
 
 
@@ -296,10 +310,24 @@ class _Call:
     auth_url: str | None
     progress: ProgressChoice
     options: ReadOptions
+    connection: Connection | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     display: ProgressDisplay | None = None
     _target: Target | None = None
     _plan: ColumnPlan | None = None
+
+    def __post_init__(self) -> None:
+        if self.connection is None:
+            return
+        given = [name for name, value in (("auth", self.auth), ("api_url", self.api_url),
+                                           ("auth_url", self.auth_url),
+                                           ("session", self.options.session),
+                                           ("region", self.options.region)) if value is not None]
+        if given or self.options.verify is not True or self.options.compression != "auto":
+            raise ValueError(
+                f"{', '.join(given) or 'verify/compression'} cannot be combined with "
+                "connection=: the connection has its own; pass them to ap.connect()."
+            )
 
     def frame(self) -> pd.DataFrame:
         with deadline_scope(Deadline.after(self.options.timeout)), \
@@ -417,9 +445,13 @@ class _Call:
     def _session(self) -> Iterator[tuple[Transport, ProgressDisplay]]:
         """Connect, show progress, and bound everything by the read's ``timeout=``."""
         kind, *_, object_id = self.what
-        transport = connect(self.auth, self.api_url, self.auth_url, verify=self.options.verify,
-                            session=self.options.session, compression=self.options.compression,
-                            region=self.options.region)
+        if self.connection is not None:
+            transport = self.connection.transport
+        else:
+            transport = open_transport(
+                self.auth, self.api_url, self.auth_url, verify=self.options.verify,
+                session=self.options.session, compression=self.options.compression,
+                region=self.options.region)
         display = self.display or make_progress(self.progress, f"{kind} {object_id}")
         error: BaseException | None = None
         try:
@@ -431,10 +463,11 @@ class _Call:
             raise
         finally:
             display.finish(error)
-            if not isinstance(self.auth, AnaplanAuth):
-                transport.auth.close()
-            if self.options.session is None:
-                transport.session.close()
+            if self.connection is None:  # a connection's login outlives the call
+                if not isinstance(self.auth, AnaplanAuth):
+                    transport.auth.close()
+                if self.options.session is None:
+                    transport.session.close()
 
     def _with_retries(self, attempt: Callable[[], T]) -> T:
         for number in range(1, self.options.retries + 2):

@@ -50,7 +50,7 @@ from anaplan_pandas.settings import is_loopback, resolve_api_url, resolve_auth_u
 
 log = logging.getLogger("anaplan_pandas")
 
-__all__ = ["BrokenBodyError", "CallStopped", "RetryPolicy", "Transport", "connect"]
+__all__ = ["BrokenBodyError", "CallStopped", "RetryPolicy", "Transport", "open_transport"]
 
 _RETRIED_METHODS = frozenset({"GET", "DELETE"})
 _BODY_ERRORS = (
@@ -511,7 +511,7 @@ def _quote(response: requests.Response, limit: int = 200) -> str:
     return f"HTTP {response.status_code}, {kind}, {text!r}{more}"
 
 
-def connect(
+def open_transport(
     auth: object = None,
     api_url: str | None = None,
     auth_url: str | None = None,
@@ -522,16 +522,17 @@ def connect(
     pool_size: int = 16,
     retry: RetryPolicy | None = None,
     compression: Compression = "auto",
+    share: bool = True,
 ) -> Transport:
-    """Resolve credentials and URLs into a :class:`Transport` for the lower-level API.
+    """Resolve credentials and URLs into a :class:`Transport`.
 
     Examples
     --------
-    >>> transport = connect(auth="token", api_url="http://127.0.0.1:8080/2/0")
+    >>> transport = open_transport(auth="token", api_url="http://127.0.0.1:8080/2/0")
     >>> transport.api_url
     'http://127.0.0.1:8080/2/0'
     """
-    resolved = resolve_auth(auth, resolve_auth_url(auth_url, region))
+    resolved = resolve_auth(auth, resolve_auth_url(auth_url, region), share=share)
     resolved.verify = verify
     return Transport(
         resolve_api_url(api_url, region),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anaplan_pandas.simulator import Faults, PageLayout, Simulator
+from anaplan_pandas.token_cache import SHARED_TOKENS
 
 SMALL_ROWS = 288 * 12  # 12 products × 12 regions × 24 months
 
@@ -17,8 +18,9 @@ def simulator():
 
 @pytest.fixture
 def sim(simulator):
-    """The shared simulator, reset to a healthy tenant with small pages."""
+    """The shared simulator, reset to a healthy tenant with small pages, no one logged in."""
     simulator.configure(layout=PageLayout(rows_per_page=500), faults=Faults())
+    SHARED_TOKENS.log_out_all()  # each test starts with its own login
     simulator.reset_records()
     yield simulator
     simulator.configure(layout=PageLayout(rows_per_page=500), faults=Faults())

@@ -11,7 +11,7 @@ def test_exported_names():
     assert sorted(anaplan_pandas.__all__) == sorted([
         "AmbiguousNameError", "AnaplanAuth", "AnaplanConnectionError", "AnaplanError",
         "AnaplanHTTPError", "AnaplanTimeoutError", "AuthenticationError", "BackgroundRead",
-        "BasicAuth", "Catalog", "CertificateAuth",
+        "BasicAuth", "Catalog", "CertificateAuth", "Connection",
         "ExportFailedError", "ModelBusyError", "NotFoundError", "OAuthDeviceAuth",
         "PollSchedule", "RateLimitError", "ReadOptions", "ReadRequest",
         "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
