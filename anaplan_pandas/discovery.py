@@ -96,7 +96,14 @@ class Catalog:
         return Target.of(kind, ws, m, object_id)
 
     def _listing(self, path: str, key: str, what: str, **params: Any) -> pd.DataFrame:
+        """Every item of a listing, page by page.
+
+        Pages follow ``offset`` until ``meta.paging.totalSize`` items have arrived; a server
+        that gives no total (no ``paging``, or ``null``) is read until an empty page, since
+        it may cap its pages below the ``limit`` asked for.
+        """
         rows: list[dict] = []
+        previous: list[dict] | None = None
         while True:
             body = self.transport.get_json(
                 path, what, params={**params, "limit": PAGE_SIZE, "offset": len(rows)}
@@ -104,9 +111,17 @@ class Catalog:
             page = body.get(key, [])  # an empty collection leaves its key out
             if not isinstance(page, list):
                 raise UnexpectedResponseError(f"The {what} are not a list: {str(page)[:200]!r}")
+            if page and page == previous:
+                raise UnexpectedResponseError(
+                    f"Anaplan sent the same page of {what} again for offset {len(rows)}; the "
+                    "listing cannot be read to its end."
+                )
             rows.extend(page)
-            total = (body.get("meta") or {}).get("paging", {}).get("totalSize", len(rows))
-            if not page or len(rows) >= int(total):
+            previous = page
+            meta = body.get("meta")
+            paging = meta.get("paging") if isinstance(meta, dict) else None
+            total = paging.get("totalSize") if isinstance(paging, dict) else None
+            if not page or (isinstance(total, int) and len(rows) >= total):
                 break
         frame = pd.DataFrame(rows)
         if "id" not in frame:

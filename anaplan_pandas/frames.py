@@ -421,6 +421,26 @@ _NULLABLE = {
 }
 
 
+def not_utf8(chunk: bytes | memoryview) -> ValueError | None:
+    r"""A clear error if ``chunk`` is not UTF-8 text, naming the first bad byte.
+
+    Examples
+    --------
+    >>> print(not_utf8("Région,1\n".encode("latin-1")))  # doctest: +ELLIPSIS
+    the data is not UTF-8 text: byte 0xe9 at offset 1 of the page's records ('R' before it)...
+    """
+    try:
+        bytes(chunk).decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = bytes(chunk[max(0, error.start - 20):error.start]).decode("utf-8", "replace")
+        return ValueError(
+            f"the data is not UTF-8 text: byte 0x{chunk[error.start]:02x} at offset "
+            f"{error.start} of the page's records ({before!r} before it); Anaplan sends "
+            "UTF-8, so the page was damaged or re-encoded on the way"
+        )
+    return None
+
+
 class PageParseError(ValueError):
     """A page's CSV could not be parsed; ``page_no`` is -1 for the end of the data."""
 
@@ -567,7 +587,8 @@ class CsvPageParser:
         try:
             return self.builder.parse(chunk)
         except (pa.ArrowInvalid, ValueError) as error:
-            raise PageParseError(page_no, error) from error
+            failure: Exception = error
+        raise PageParseError(page_no, not_utf8(chunk) or failure)
 
     def _collect(self, page_no: int, chunk: memoryview, future: Future[pa.Table]) -> pa.Table:
         assert self.builder is not None

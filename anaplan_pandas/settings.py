@@ -101,7 +101,13 @@ def resolve_api_url(api_url: str | None = None, region: str | None = None) -> st
     >>> resolve_api_url(region="gb1")
     'https://gb1.api.anaplan.com/2/0'
     """
-    return _resolve(api_url, region, API_URL_ENV, "api", DEFAULT_API_URL, "api_url")
+    url = _resolve(api_url, region, API_URL_ENV, "api", DEFAULT_API_URL, "api_url")
+    if not urlsplit(url).path.rstrip("/").endswith("/2/0"):
+        raise ValueError(
+            f"api_url {url!r} lacks the API version: Anaplan's Integration API lives under "
+            f"/2/0, as in {url.rstrip('/')}/2/0 (the default is {DEFAULT_API_URL})."
+        )
+    return url
 
 
 def resolve_auth_url(auth_url: str | None = None, region: str | None = None) -> str:

@@ -222,7 +222,7 @@ class Transport:
         doing = f"{method} {path} for {what}"
         all_headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate", **(headers or {})}
         tries = 0
-        reauthenticated = False
+        reauthentications = 0
         while True:
             if stop is not None and stop.is_set():
                 raise CallStopped(doing)
@@ -250,10 +250,10 @@ class Transport:
                 return response
             if status < 400:
                 raise self._redirect_error(method, what, response)
-            if status == 401 and not reauthenticated:
+            if status == 401 and reauthentications < 2:
                 used = _token_of(response.request)
                 if self.auth.token_rejected(used):
-                    reauthenticated = True
+                    reauthentications += 1
                     tries -= 1  # a new token, not a retry of a failure
                     continue
             retry_after = _retry_after(response)

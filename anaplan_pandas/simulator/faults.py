@@ -87,6 +87,12 @@ class Faults:
     clock_skew : float
         Seconds added to every token's ``expiresAt`` (negative: the server's clock is
         behind, so the token looks expired already).
+    page_charset : str
+        The encoding of page bodies (Anaplan: ``utf-8``; ``latin-1`` shows a damaged page).
+    listing_cap : int
+        Most items a listing page holds, whatever ``limit`` asks (Anaplan: 5,000).
+    listing_paging : {"full", "omitted", "null"}
+        Whether listings carry ``meta.paging`` (as documented), leave it out, or send null.
     seed : int
         Seed of the random faults, for repeatable runs.
     """
@@ -122,6 +128,9 @@ class Faults:
     request_id: str | None = None
     delete_status: int | None = None
     clock_skew: float = 0.0
+    page_charset: str = "utf-8"
+    listing_cap: int = 5000
+    listing_paging: str = "full"
     seed: int = 1
 
     def __post_init__(self) -> None:

@@ -415,6 +415,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
         pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header, on the server's clock (``clock_skew`` off the real one)."""
+        now = time.time() if timestamp is None else timestamp
+        return super().date_time_string(now + self.server.simulator.faults.clock_skew)
+
     def do_GET(self) -> None:
         self._dispatch("GET")
 
@@ -540,12 +545,27 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(body).encode(), "application/json", headers)
 
     def _listing(self, key: str, items: list[dict[str, Any]]) -> None:
-        offset = int(self.query.get("offset", 0))
-        limit = int(self.query.get("limit", 5000))
+        faults = self.sim.faults
+        try:
+            offset = int(self.query.get("offset", 0))
+            limit = min(int(self.query.get("limit", faults.listing_cap)), faults.listing_cap)
+        except ValueError:
+            self._error(400, "Bad Request: limit and offset must be numbers")
+            return
         page = items[offset : offset + limit]
-        paging = {"currentPageSize": len(page), "totalSize": len(items), "offset": offset}
-        payload: dict[str, Any] = {"meta": {"paging": paging},
+        payload: dict[str, Any] = {"meta": {"schema": f"https://api.anaplan.com/2/0/objects/{key}"},
                                    "status": {"code": 200, "message": "Success"}}
+        if faults.listing_paging == "full":
+            paging: dict[str, Any] = {"currentPageSize": len(page), "totalSize": len(items),
+                                      "offset": offset}
+            base = f"{self.sim.api_url}{urlsplit(self.path).path.removeprefix('/2/0')}"
+            if offset + len(page) < len(items):
+                paging["next"] = f"{base}?limit={limit}&offset={offset + limit}"
+            if offset > 0:
+                paging["previous"] = f"{base}?limit={limit}&offset={max(0, offset - limit)}"
+            payload["meta"]["paging"] = paging
+        elif faults.listing_paging == "null":
+            payload["meta"]["paging"] = None
         if page:  # empty collections leave their key out, as Anaplan does
             payload[key] = page
         self._json(200, payload)
@@ -882,7 +902,11 @@ class _Handler(BaseHTTPRequestHandler):
         if page_no % 100 == 0:
             record.last_activity = time.monotonic()
         faults = self.sim.faults
-        if faults.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+        if faults.page_charset.lower() not in ("utf-8", "utf8"):
+            text = record.export.page(page_no).decode("utf-8", "replace")
+            body = text.encode(faults.page_charset, "replace")
+            encoding = "identity"
+        elif faults.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
             body, encoding = record.export.gzipped(page_no), "gzip"
         else:
             body, encoding = record.export.page(page_no), "identity"
