@@ -22,11 +22,14 @@ from anaplan_pandas.discovery import Catalog
 from anaplan_pandas.exceptions import (
     AnaplanHTTPError,
     ExportFailedError,
+    NotFoundError,
     ReadRequestCancelledError,
+    UnexpectedResponseError,
 )
 from anaplan_pandas.files import FileFormat, TableFileWriter, check_destination
 from anaplan_pandas.frames import ColumnPlan, lay_out, rebatch, to_frame
-from anaplan_pandas.metadata import list_column_plan, view_column_plan
+from anaplan_pandas.grid import GridError, GridShape, grid_of_pages
+from anaplan_pandas.metadata import list_column_plan, view_axes, view_column_plan
 from anaplan_pandas.options import ReadOptions, check_chunksize, check_export_type
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress
 from anaplan_pandas.read_request import ReadRequest
@@ -315,6 +318,7 @@ class _Call:
     display: ProgressDisplay | None = None
     _target: Target | None = None
     _plan: ColumnPlan | None = None
+    _axes: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
         if self.connection is None:
@@ -340,6 +344,9 @@ class _Call:
                         f"You cancelled the read of {self.target(transport).describe()}.",
                         request_id="", target=self.target(transport), deleted=True,
                     )
+            shape = self._grid_shape(transport)
+            if shape is not None:
+                return self._grid(transport, display, shape)
             if table is None:
                 # The plan is read once the request has started, so an unknown id fails on
                 # the read request itself.
@@ -351,6 +358,57 @@ class _Call:
             else:
                 frame = to_frame(table, dtype_backend=self.options.dtype_backend)
             return lay_out(frame, self.plan(transport), self.options.layout)
+
+    def _grid_shape(self, transport: Transport) -> GridShape | None:
+        """The axes of a view whose CSV has several header lines (grids), else ``None``."""
+        if self.what[0] != "view":
+            return None
+        grid = self.export_type.startswith("GRID")
+        if not grid and self.export_type != "TABULAR_MULTI_COLUMN":
+            return None
+        if self._axes is None:
+            target = self.target(transport)  # a name that matches no view fails here
+            try:
+                self._axes = view_axes(transport, target)
+            except (NotFoundError, UnexpectedResponseError):
+                if grid:  # a grid cannot be read without knowing its axes
+                    raise
+                return None  # the tabular reader warns, and infers the columns
+        if not grid and len(self._axes["columns"]) < 2:
+            return None
+        return GridShape(self._axes["rows"], self._axes["columns"], self._axes["pages"], grid)
+
+    def _grid(self, transport: Transport, display: ProgressDisplay, shape: GridShape
+              ) -> pd.DataFrame:
+        """Read a view with several header lines whole and make it tidy."""
+        def read(request: ReadRequest) -> pd.DataFrame:
+            options = self._table_options(display, ColumnPlan())
+            pages = (data for _, data in request.iter_pages(
+                schedule=options["schedule"], max_workers=options["max_workers"],
+                observer=display))
+            try:
+                frame = grid_of_pages(pages, shape, categorical=self.options.categorical,
+                                      dtype_backend=self.options.dtype_backend)
+            except GridError as error:
+                failure = str(error)
+            else:
+                display.on_rows(len(frame))
+                return frame
+            raise UnexpectedResponseError(
+                f"The {self.export_type} export of {request.describe()} does not have the "
+                f"shape its metadata announces (rows {shape.rows}, columns {shape.columns}, "
+                f"pages {shape.pages}): {failure}."
+            )
+
+        frame = self._with_retries(lambda: self._run(transport, display, read))
+        if self.options.layout == "wide":
+            return frame
+        if len(shape.columns) > 1:
+            raise ValueError("layout= needs one dimension across the columns; this view has "
+                             f"{len(shape.columns)}: {shape.columns}.")
+        plan = ColumnPlan(dimensions=shape.dimensions, leading_dimensions=len(shape.dimensions),
+                          value_axis=shape.columns[0])
+        return lay_out(frame, plan, self.options.layout)
 
     def plan(self, transport: Transport) -> ColumnPlan:
         """The column plan from the object's metadata (once)."""
@@ -387,8 +445,23 @@ class _Call:
             )
         return _within(Deadline.after(self.options.timeout), self._chunks(chunksize))
 
+    def _streamable(self, transport: Transport, what: str) -> None:
+        """Refuse to stream a view with several header lines (they are read whole)."""
+        if self._grid_shape(transport) is not None:
+            raise ValueError(
+                f"{what} cannot stream this view: its {self.export_type} CSV has several header "
+                "lines, so it is read whole. Use read_view() without chunksize, or a tabular "
+                "export_type with one dimension across the columns."
+            )
+
     def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
-        with self._session() as (transport, display), self._request(transport, display) as request:
+        with self._session() as (transport, display):
+            self._streamable(transport, "chunksize=")
+            yield from self._chunks_of(transport, display, chunksize)
+
+    def _chunks_of(self, transport: Transport, display: ProgressDisplay, chunksize: int
+                   ) -> Iterator[pd.DataFrame]:
+        with self._request(transport, display) as request:
             tables = request.iter_tables(**self._table_options(display, self.plan(transport)))
             # closing: downloads stop before the request is deleted and the session closed
             with contextlib.closing(tables):
@@ -409,6 +482,7 @@ class _Call:
 
         with deadline_scope(Deadline.after(self.options.timeout)), \
                 self._session() as (transport, display):
+            self._streamable(transport, "save_view()")
             return self._with_retries(lambda: self._run(transport, display, write))
 
     def _table_options(self, display: ProgressDisplay, plan: ColumnPlan) -> dict[str, Any]:

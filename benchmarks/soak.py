@@ -33,6 +33,7 @@ from anaplan_pandas.simulator import (
     PageLayout,
     Simulator,
 )
+from anaplan_pandas.token_cache import SHARED_TOKENS
 
 HANGS = (r"^GET .*/readRequests/[0-9A-F]+$", r"^GET .*/pages/", r"^POST .*/readRequests",
          r"^POST /token/authenticate", r"^GET /2/0/models/[^/]+/(views|lists)/\d+$")
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
             faults, timeout, names = random_faults(rng, rng.randrange(10**6))
             faults_seen.update(names)
+            SHARED_TOKENS.log_out_all()  # every read logs in, under its own faults
             sim.configure(layout=random_layout(rng), faults=faults)
             sim.reset_records()
             kind = rng.choice(("view", "list"))

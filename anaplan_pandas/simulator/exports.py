@@ -84,6 +84,24 @@ class ExportPages:
         self._bounds = bounds
         self._gzipped: dict[int, bytes] = {}
 
+    @classmethod
+    def of_text(cls, data: bytes, layout: PageLayout) -> ExportPages:
+        """Pages cut from ready-made CSV text (a grid) without a header of their own.
+
+        ``split="rows"`` cuts after every ``rows_per_page`` lines, ``"bytes"`` anywhere.
+        """
+        export = cls(pa.table({}), layout)
+        export.header, export.body = b"", memoryview(data)
+        if layout.split == "rows":
+            ends = (np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n")) + 1).tolist()
+            bounds = [0, *ends[layout.rows_per_page - 1::layout.rows_per_page]]
+            if bounds[-1] != len(data):
+                bounds.append(len(data))
+        else:
+            bounds = [*range(0, len(data), layout.page_bytes), len(data)]
+        export._bounds = bounds if len(bounds) > 1 else [0, 0]
+        return export
+
     def gzipped(self, page_no: int) -> bytes:
         """Page ``page_no`` compressed with gzip, computed once and kept."""
         cached = self._gzipped.get(page_no)

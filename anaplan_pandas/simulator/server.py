@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from anaplan_pandas.simulator.exports import ExportPages, PageLayout
 from anaplan_pandas.simulator.faults import Faults, broken_page
+from anaplan_pandas.simulator.grid import grid_csv
 from anaplan_pandas.simulator.sample_model import (
     MODEL_ID,
     MODEL_NAME,
@@ -305,6 +306,13 @@ class Simulator:
             if key not in self._exports:
                 source = self.model.views if kind == "view" else self.model.lists
                 table = source[object_id].table
+                if export_type.startswith("GRID"):
+                    view = source[object_id]
+                    data = grid_csv(table, [d.name for d in view.rows],
+                                    [d.name for d in view.pages],
+                                    all_pages=export_type == "GRID_ALL_PAGES")
+                    self._exports[key] = ExportPages.of_text(data, self.layout)
+                    return self._exports[key]
                 if export_type == "TABULAR_SINGLE_COLUMN":
                     table = _single_column(table, source[object_id].dimension_columns)
                 self._exports[key] = ExportPages(table, self.layout)
@@ -441,7 +449,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
         self.status_sent = 0
+        self.recorded = False
         route_path = parts.path.rstrip("/") or "/"
+        self.route_path = route_path
         for route_method, pattern, name in _ROUTES:
             match = pattern.fullmatch(route_path)
             if match and route_method == method:
@@ -492,7 +502,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._record(self.command, call.split(" ", 1)[1])
         return True
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Send the status line, recording the call first.
+
+        So a client that has its answer finds the call in :attr:`Simulator.calls`.
+        """
+        self.status_sent = code
+        self._record(self.command, self.route_path)
+        super().send_response(code, message)
+
     def _record(self, method: str, path: str) -> None:
+        if self.recorded:
+            return
+        self.recorded = True
         with self.sim._lock:
             self.sim.calls.append(Call(method, path, self.status_sent, dict(self.headers)))
 
@@ -866,9 +888,9 @@ class _Handler(BaseHTTPRequestHandler):
             except (ValueError, AttributeError):
                 self._error(400, "Bad Request: the body is not JSON")
                 return
-            if export_type not in ("TABULAR_MULTI_COLUMN", "TABULAR_SINGLE_COLUMN"):
-                self._error(400, f"Unsupported exportType {export_type!r} (the simulator "
-                                 "implements TABULAR_MULTI_COLUMN and TABULAR_SINGLE_COLUMN)")
+            if export_type not in ("TABULAR_MULTI_COLUMN", "TABULAR_SINGLE_COLUMN",
+                                   "GRID_ALL_PAGES", "GRID_CURRENT_PAGE"):
+                self._error(400, f"Invalid exportType {export_type!r}")
                 return
         record = self.sim._start_request(kind, object_id, self.args.get("ws") or "", export_type)
         self._ok(f"{kind}ReadRequest", **self._read_payload(record, full=False))
