@@ -165,3 +165,17 @@ def _escape(value: str) -> str:
     if any(ch in value for ch in ',"\n\r'):
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+def single_column(table: pa.Table, dimensions: list[str]) -> pa.Table:
+    """A view's table in the single-column layout: item names, line item, value (as text)."""
+    parts = []
+    values = [name for name in table.column_names if name not in dimensions]
+    for name in values:
+        part = table.select(dimensions)
+        part = part.append_column("Line Items", pa.array([name] * table.num_rows))
+        column = table.column(name)
+        if not pa.types.is_string(column.type):
+            column = column.cast(pa.string())
+        parts.append(part.append_column("Value", column))
+    return pa.concat_tables(parts)

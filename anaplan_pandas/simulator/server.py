@@ -32,16 +32,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pyarrow as pa
-
-from anaplan_pandas.simulator.exports import ExportPages, PageLayout
+from anaplan_pandas.simulator.auth_routes import AuthRoutes
+from anaplan_pandas.simulator.catalog import CatalogRoutes
+from anaplan_pandas.simulator.exports import ExportPages, PageLayout, single_column
 from anaplan_pandas.simulator.faults import Faults, broken_page
 from anaplan_pandas.simulator.grid import grid_csv
 from anaplan_pandas.simulator.sample_model import (
     MODEL_ID,
-    MODEL_NAME,
     WORKSPACE_ID,
-    WORKSPACE_NAME,
     SampleModel,
 )
 
@@ -314,7 +312,7 @@ class Simulator:
                     self._exports[key] = ExportPages.of_text(data, self.layout)
                     return self._exports[key]
                 if export_type == "TABULAR_SINGLE_COLUMN":
-                    table = _single_column(table, source[object_id].dimension_columns)
+                    table = single_column(table, source[object_id].dimension_columns)
                 self._exports[key] = ExportPages(table, self.layout)
             return self._exports[key]
 
@@ -359,20 +357,6 @@ class Simulator:
             return self._rng.random() < share
 
 
-def _single_column(table: Any, dimensions: list[str]) -> Any:
-    import pyarrow as pa
-
-    parts = []
-    values = [name for name in table.column_names if name not in dimensions]
-    for name in values:
-        part = table.select(dimensions)
-        part = part.append_column("Line Items", pa.array([name] * table.num_rows))
-        column = table.column(name)
-        if not pa.types.is_string(column.type):
-            column = column.cast(pa.string())
-        parts.append(part.append_column("Value", column))
-    return pa.concat_tables(parts)
-
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -381,7 +365,9 @@ class _Server(ThreadingHTTPServer):
     simulator: Simulator
 
 
-_READ = r"(?:/workspaces/(?P<ws>[^/]+))?/models/(?P<model>[^/]+)/(?P<kind>view|list)s/(?P<obj>\d+)"
+# Model-scoped calls answer with or without the workspace in front ("path duality", OAS).
+_MODEL = r"(?:/workspaces/(?P<ws>[^/]+))?/models/(?P<model>[^/]+)"
+_READ = rf"{_MODEL}/(?P<kind>view|list)s/(?P<obj>\d+)"
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"/token/authenticate"), "authenticate"),
     ("POST", re.compile(r"/token/refresh"), "refresh"),
@@ -390,18 +376,21 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"/oauth/device/code"), "device_code"),
     ("POST", re.compile(r"/oauth/token"), "oauth_token"),
     ("GET", re.compile(r"/2/0/workspaces"), "workspaces"),
+    ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)"), "workspace"),
     ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)/models"), "models"),
+    ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)/models/(?P<model>[^/]+)"), "not_allowed"),
     ("GET", re.compile(r"/2/0/models"), "models"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)"), "model"),
-    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/modules"), "modules"),
-    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views"), "views"),
-    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/modules/(?P<obj>\d+)/lineItems"),
-     "line_items"),
-    ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views/(?P<obj>\d+)"), "view_metadata"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/modules"), "modules"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/views"), "views"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/modules/(?P<module>\d+)/views"), "views"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/lineItems"), "line_items"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/modules/(?P<obj>\d+)/lineItems"), "line_items"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/views/(?P<obj>\d+)"), "view_metadata"),
     ("GET", re.compile(r"/2/0/models/(?P<model>[^/]+)/views/(?P<obj>\d+)/data"), "view_data"),
-    ("GET", re.compile(r"/2/0(?:/workspaces/[^/]+)?/models/(?P<model>[^/]+)/lists"), "lists"),
-    ("GET", re.compile(r"/2/0/workspaces/(?P<ws>[^/]+)/models/(?P<model>[^/]+)/lists/(?P<obj>\d+)"),
-     "list_metadata"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/lists"), "lists"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/lists/(?P<obj>\d+)"), "list_metadata"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/lists/(?P<obj>\d+)/items"), "list_items"),
     ("POST", re.compile(rf"/2/0{_READ}/readRequests/?"), "start_read"),
     ("GET", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)"), "read_status"),
     ("GET", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)/pages/(?P<page>\d+)"),
@@ -413,7 +402,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(AuthRoutes, CatalogRoutes, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes; with Nagle's algorithm on, each small
     # answer would wait 40 ms for the client's delayed ACK, which no real server does.
@@ -606,251 +595,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "Not Found")
             return False
         return True
-
-    # -- Authentication API -----------------------------------------------------------------
-
-    def _token_info(self, token: str, status: int, message: str) -> None:
-        expires = self.sim._tokens[token] + self.sim.faults.clock_skew
-        self._json(status, {
-            "meta": {"validationUrl": f"{self.sim.auth_url}/token/validate"},
-            "status": "SUCCESS",
-            "statusMessage": message,
-            "tokenInfo": {"expiresAt": int(expires * 1000), "tokenId": str(uuid.uuid4()),
-                          "tokenValue": token, "refreshTokenId": str(uuid.uuid4())},
-        })
-
-    def _auth_failure(self, status: int, code: str, message: str) -> None:
-        self._send(status, json.dumps({"status": code, "statusMessage": message}).encode(),
-                   "application/json")
-
-    def _authenticate(self) -> None:
-        scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
-        if scheme == "CACertificate":
-            self._certificate_login(encoded)
-            return
-        if scheme != "Basic":
-            self._auth_failure(400, "FAILURE_BAD_HEADER", "Bad Authorization header")
-            return
-        try:
-            user, _, password = base64.b64decode(encoded).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            self._auth_failure(400, "FAILURE_BAD_HEADER", "Bad Authorization header")
-            return
-        if self.sim.users.get(user) != password:
-            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", "Invalid credentials")
-            return
-        self._token_info(self.sim._new_token(), 201, "Login successful")
-
-    def _certificate_login(self, encoded: str) -> None:
-        from anaplan_pandas.simulator.certificates import verify_login
-
-        faults = self.sim.faults
-        try:
-            body = json.loads(self.body or b"{}")
-            verify_login(encoded, body, self.sim.trusted_authorities,
-                         require_v2=faults.require_v2,
-                         timestamp_unit=faults.certificate_timestamp_unit)
-        except ValueError as error:
-            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", f"Certificate refused: {error}")
-            return
-        self._token_info(self.sim._new_token(), 201, "Login successful")
-
-    def _oauth_error(self, status: int, error: str, description: str) -> None:
-        self._send(status, json.dumps({"error": error, "error_description": description})
-                   .encode(), "application/json")
-
-    def _oauth_body(self) -> dict[str, Any] | None:
-        try:
-            body = json.loads(self.body or b"{}")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or body.get("client_id") not in self.sim.oauth_clients:
-            self._oauth_error(401, "invalid_client", "Unknown client")
-            return None
-        return body
-
-    def _device_code(self) -> None:
-        body = self._oauth_body()
-        if body is None:
-            return
-        device_code, user_code = uuid.uuid4().hex, uuid.uuid4().hex[:8].upper()
-        interval = self.sim.faults.device_interval
-        with self.sim._lock:
-            self.sim.device_grants[device_code] = {
-                "user_code": user_code, "client_id": body["client_id"], "approved": False,
-                "last_poll": 0.0, "interval": interval,
-            }
-        uri = f"{self.sim.base_url}/activate"
-        self._json(200, {"device_code": device_code, "user_code": user_code,
-                         "verification_uri": uri,
-                         "verification_uri_complete": f"{uri}?user_code={user_code}",
-                         "expires_in": 900, "interval": interval})
-
-    def _oauth_token(self) -> None:
-        body = self._oauth_body()
-        if body is None:
-            return
-        grant_type = body.get("grant_type")
-        if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
-            with self.sim._lock:
-                grant = self.sim.device_grants.get(str(body.get("device_code")))
-                if grant is None:
-                    self._oauth_error(400, "expired_token", "Unknown or expired device code")
-                    return
-                now = time.monotonic()
-                too_soon = now - grant["last_poll"] < grant["interval"] * 0.9
-                grant["last_poll"] = now
-                if too_soon:
-                    self._oauth_error(400, "slow_down", "Polling too fast")
-                    return
-                if not grant["approved"]:
-                    self._oauth_error(400, "authorization_pending", "Waiting for the user")
-                    return
-                del self.sim.device_grants[str(body["device_code"])]
-        elif grant_type == "refresh_token":
-            with self.sim._lock:
-                owner = self.sim.refresh_tokens.pop(str(body.get("refresh_token")), None)
-            if owner != body["client_id"]:
-                self._oauth_error(400, "invalid_grant", "Refresh token invalid or already used")
-                return
-        else:
-            self._oauth_error(400, "unsupported_grant_type", f"Unsupported {grant_type!r}")
-            return
-        refresh = uuid.uuid4().hex + uuid.uuid4().hex  # rotated at every use
-        with self.sim._lock:
-            self.sim.refresh_tokens[refresh] = body["client_id"]
-        self._json(200, {"access_token": self.sim._new_token(), "refresh_token": refresh,
-                         "token_type": "Bearer", "scope": "openid email offline_access",
-                         "expires_in": int(self.sim.faults.token_lifetime)})
-
-    def _bearer_token(self) -> str | None:
-        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
-        return token if scheme == "AnaplanAuthToken" else None
-
-    def _refresh(self) -> None:
-        token = self._bearer_token()
-        if not self.sim._token_valid(token):
-            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", "Token expired or invalid")
-            return
-        assert token is not None
-        with self.sim._lock:
-            self.sim._tokens[token] = time.time() + self.sim.faults.token_lifetime
-        self._token_info(token, 200, "Token refreshed")
-
-    def _validate(self) -> None:
-        token = self._bearer_token()
-        if not self.sim._token_valid(token):
-            self._auth_failure(401, "FAILURE_BAD_CREDENTIAL", "Token expired or invalid")
-            return
-        self._json(200, {"statusMessage": "Token validated",
-                         "tokenInfo": {"expiresAt": int(self.sim._tokens[token or ""] * 1000)}})
-
-    def _logout(self) -> None:
-        token = self._bearer_token()
-        with self.sim._lock:
-            self.sim._tokens.pop(token or "", None)
-        self._send(204, b"", "application/json")
-
-    # -- listings and metadata --------------------------------------------------------------
-
-    def _workspaces(self) -> None:
-        self._listing("workspaces", [{"id": WORKSPACE_ID, "name": WORKSPACE_NAME,
-                                      "active": True, "sizeAllowance": 10**10}])
-
-    def _model_entry(self) -> dict[str, Any]:
-        return {"id": MODEL_ID, "name": MODEL_NAME, "activeState": "UNLOCKED",
-                "currentWorkspaceId": WORKSPACE_ID, "currentWorkspaceName": WORKSPACE_NAME}
-
-    def _models(self) -> None:
-        if self.args.get("ws") not in (None, WORKSPACE_ID):
-            self._error(404, "Not Found")
-            return
-        self._listing("models", [self._model_entry()])
-
-    def _model(self) -> None:
-        if self._model_ok():
-            self._ok("model", model=self._model_entry())
-
-    def _modules(self) -> None:
-        if self._model_ok():
-            self._listing("modules", [{"id": v.module_id, "name": v.name}
-                                      for v in self.sim.model.views.values()])
-
-    def _views(self) -> None:
-        if self._model_ok():
-            self._listing("views", [{"id": v.id, "name": v.name, "code": "",
-                                     "moduleId": v.module_id}
-                                    for v in self.sim.model.views.values()])
-
-    def _line_items(self) -> None:
-        if not self._model_ok():
-            return
-        views = [v for v in self.sim.model.views.values() if v.module_id == self.args["obj"]]
-        if not views:
-            self._error(404, "Not Found")
-            return
-        view = views[0]
-        items = []
-        for i, column in enumerate(view.table.schema):
-            if column.name in view.dimension_columns:
-                continue
-            kind = ("NUMBER" if pa.types.is_floating(column.type) else
-                    "BOOLEAN" if pa.types.is_boolean(column.type) else "TEXT")
-            items.append({"moduleId": view.module_id, "moduleName": view.name,
-                          "id": f"2{i:011d}", "name": column.name, "format": kind})
-        self._listing("items", items)
-
-    def _view_metadata(self) -> None:
-        view = self._sample(self.sim.model.views)
-        if view is None:
-            return
-        payload: dict[str, Any] = {"viewId": view.id, "viewName": view.name}
-        for axis in ("rows", "columns", "pages"):
-            dims = getattr(view, axis)
-            if dims:  # an axis without dimensions is left out entirely
-                payload[axis] = [{"id": d.id, "name": d.name} for d in dims]
-        self._ok(None, **payload)
-
-    def _view_data(self) -> None:
-        """The synchronous data call: the whole view at once, under 1,000,000 cells."""
-        view = self._sample(self.sim.model.views)
-        if view is None:
-            return
-        export_type = self.query.get("exportType")
-        if export_type not in ("TABULAR_MULTI_COLUMN", "TABULAR_SINGLE_COLUMN") or (
-                self.query.get("moduleId") != view.module_id):
-            self._error(400, "The simulator serves view data only in a tabular exportType "
-                             "with the view's moduleId")
-            return
-        cells = view.table.num_rows * (view.table.num_columns - len(view.dimension_columns))
-        if cells > VIEW_DATA_CELL_LIMIT:
-            self._error(400, f"The view has {cells:,} cells, more than the "
-                             f"{VIEW_DATA_CELL_LIMIT:,} a data request can return; use a "
-                             "large read request")
-            return
-        table = (_single_column(view.table, view.dimension_columns)
-                 if export_type == "TABULAR_SINGLE_COLUMN" else view.table)
-        layout = dataclasses.replace(self.sim.layout, rows_per_page=max(1, table.num_rows),
-                                     split="rows", header="first")
-        export = ExportPages(table, layout)
-        self._send(200, export.page(0), "text/csv")
-
-    def _lists(self) -> None:
-        if self._model_ok():
-            self._listing("lists", [{"id": x.id, "name": x.name}
-                                    for x in self.sim.model.lists.values()])
-
-    def _list_metadata(self) -> None:
-        item = self._sample(self.sim.model.lists)
-        if item is None:
-            return
-        metadata: dict[str, Any] = {
-            "id": item.id, "name": item.name, "itemCount": item.table.num_rows,
-            "properties": [{"name": n, "format": f} for n, f in item.properties.items()],
-        }
-        if item.parent:
-            metadata["parent"] = {"name": item.parent}
-        self._ok("listMetadata", metadata=metadata)
 
     # -- large read requests ----------------------------------------------------------------
 
