@@ -41,6 +41,7 @@ from anaplan_pandas.retry import (
     current_deadline,
     deadline_scope,
     pause,
+    retry_after_seconds,
 )
 from anaplan_pandas.settings import resolve_auth_url
 from anaplan_pandas.token_cache import SHARED_TOKENS, SharedToken
@@ -225,7 +226,7 @@ class AnaplanAuth(AuthBase):
                     "then try again."
                 )
             status = response.status_code
-            retry_after = _retry_after(response)
+            retry_after = retry_after_seconds(response)
             if (status == 429 or status >= 500) and tries < attempts and (
                     retry_after is None or retry_after <= AUTH_RETRY.max_retry_after):
                 pause(AUTH_RETRY.delay(tries, retry_after), deadline, doing,
@@ -429,22 +430,6 @@ def token_lifetime(expires_at: float, server_date: str | None, now: float | None
         if 0 < lifetime <= 86_400:
             return lifetime
     return DEFAULT_LIFETIME
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """The ``Retry-After`` wait in seconds (a number or an HTTP date), if any."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _auth_message(response: requests.Response) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from anaplan_pandas.call import ReadCall
 from anaplan_pandas.options import ReadOptions, check_export_type
 from anaplan_pandas.progress import (
     ProgressChoice,
@@ -24,7 +25,6 @@ from anaplan_pandas.progress import (
     in_jupyter,
     make_progress,
 )
-from anaplan_pandas.reader import _Call
 
 if TYPE_CHECKING:
     from anaplan_pandas.connection import Connection
@@ -49,7 +49,7 @@ class BackgroundRead:
     cancelled; deleted: True
     """
 
-    def __init__(self, call: _Call, progress: ProgressChoice) -> None:
+    def __init__(self, call: ReadCall, progress: ProgressChoice) -> None:
         self._call = call
         kind, *_, object_id = call.what
         label = f"{kind} {object_id}"
@@ -147,7 +147,7 @@ def start_view_read(
     ...     handle.result().shape
     (2880, 8)
     """
-    call = _Call(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
+    call = ReadCall(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
                  api_url, auth_url, progress, ReadOptions.from_keywords(options), connection)
     return BackgroundRead(call, progress)
 
@@ -177,6 +177,6 @@ def start_list_read(
     """
     read_options = ReadOptions.from_keywords(options)
     read_options.require_plain("lists, which are read as they are")
-    call = _Call(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
+    call = ReadCall(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
                  api_url, auth_url, progress, read_options, connection)
     return BackgroundRead(call, progress)

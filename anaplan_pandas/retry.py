@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import email.utils
 import math
 import random
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from anaplan_pandas.exceptions import AnaplanTimeoutError
 
@@ -204,3 +206,27 @@ def pause(
         stop.wait(seconds)
     else:
         time.sleep(seconds)
+
+
+def retry_after_seconds(response: Any) -> float | None:
+    """The ``Retry-After`` wait of an answer in seconds (a number or an HTTP date), if any.
+
+    Examples
+    --------
+    >>> import requests
+    >>> answer = requests.Response(); answer.headers["Retry-After"] = "7"
+    >>> retry_after_seconds(answer)
+    7.0
+    """
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

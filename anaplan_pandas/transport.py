@@ -13,11 +13,9 @@ statuses become the typed exceptions of :mod:`anaplan_pandas.exceptions`, with A
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import threading
-import time
 import zlib
 from collections.abc import Callable
 from typing import Any, Literal
@@ -45,6 +43,7 @@ from anaplan_pandas.retry import (
     call_timeout,
     current_deadline,
     pause,
+    retry_after_seconds,
 )
 from anaplan_pandas.settings import is_loopback, resolve_api_url, resolve_auth_url
 
@@ -256,7 +255,7 @@ class Transport:
                     reauthentications += 1
                     tries -= 1  # a new token, not a retry of a failure
                     continue
-            retry_after = _retry_after(response)
+            retry_after = retry_after_seconds(response)
             retryable = status == 429 or (status >= 500 and method in _RETRIED_METHODS)
             too_long = retry_after is not None and retry_after > self.retry.max_retry_after
             if retryable and tries < self.retry.attempts and not too_long:
@@ -384,7 +383,7 @@ class Transport:
                 server_message=message,
             )
         if status == 429:
-            wait = _retry_after(response)
+            wait = retry_after_seconds(response)
             hint = (f" after the {wait:g} seconds Anaplan asked for (Retry-After)"
                     if wait is not None else " in a minute")
             return RateLimitError(
@@ -478,21 +477,6 @@ def server_message(response: requests.Response) -> str:
             if body.get(key):
                 return str(body[key])
     return response.reason or "no message"
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _token_of(request: requests.PreparedRequest) -> str | None:

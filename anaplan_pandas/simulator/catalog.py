@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anaplan_pandas.simulator.exports import ExportPages, single_column
-from anaplan_pandas.simulator.grid import grid_csv
+from anaplan_pandas.simulator.grid import as_text, grid_csv
 from anaplan_pandas.simulator.sample_model import (
     MODEL_ID,
     MODEL_NAME,
@@ -270,7 +270,7 @@ def _view_json(view: SampleView) -> dict[str, Any]:
     else:
         first = []
     values = [n for n in table.column_names if n not in view.dimension_columns]
-    rows_text = {n: _strings(table.column(n)) for n in table.column_names}
+    rows_text = {n: as_text(table.column(n)) for n in table.column_names}
     return {
         "pages": [str(p) for p in first],
         "columnCoordinates": [[name] for name in values],
@@ -278,11 +278,3 @@ def _view_json(view: SampleView) -> dict[str, Any]:
                   "cells": [rows_text[n][i] for n in values]}
                  for i in range(table.num_rows)],
     }
-
-
-def _strings(column: pa.ChunkedArray) -> list[str]:
-    if pa.types.is_boolean(column.type):
-        column = pc.if_else(column, "true", "false")
-    elif not pa.types.is_string(column.type):
-        column = pc.cast(column, pa.string())
-    return ["" if v is None else v for v in column.to_pylist()]

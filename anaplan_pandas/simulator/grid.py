@@ -27,7 +27,7 @@ def grid_csv(table: pa.Table, rows: list[str], pages: list[str], *, all_pages: b
     b'N\n,Units\na,1\nb,2\nS\n,Units\na,3\n'
     """
     values = [name for name in table.column_names if name not in rows + pages]
-    text = {name: _text(table.column(name)) for name in table.column_names}
+    text = {name: as_text(table.column(name)) for name in table.column_names}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     keys = list(zip(*(text[p] for p in pages), strict=True)) if pages else [()] * table.num_rows
@@ -42,7 +42,8 @@ def grid_csv(table: pa.Table, rows: list[str], pages: list[str], *, all_pages: b
     return out.getvalue().encode()
 
 
-def _text(column: pa.ChunkedArray) -> list[str]:
+def as_text(column: pa.ChunkedArray) -> list[str]:
+    """A column's values as the CSV text Anaplan writes (blanks as empty strings)."""
     if pa.types.is_boolean(column.type):
         column = pc.if_else(column, "true", "false")
     elif not pa.types.is_string(column.type):

@@ -421,11 +421,18 @@ for chunk in ap.read_view({ws!r}, {model!r}, {view!r}, auth=({user!r}, {password
 """
 
 
-def _wait_for_pages(sim, child):
-    deadline = time.monotonic() + 20
-    while not sim.page_fetches and time.monotonic() < deadline and child.poll() is None:
-        time.sleep(0.02)
-    assert sim.page_fetches, "the read never reached the pages"
+def _terminate_mid_read(sim, child) -> str:
+    """Send SIGTERM once the child downloads pages; return what it wrote to stderr."""
+    try:
+        deadline = time.monotonic() + 20
+        while not sim.page_fetches and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.02)
+        assert sim.page_fetches, "the read never reached the pages"
+        child.send_signal(signal.SIGTERM)
+        return child.communicate(timeout=30)[1]
+    finally:
+        if child.poll() is None:
+            child.kill()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -435,13 +442,7 @@ def test_sigterm_in_a_script_chunk_loop_deletes_the_request(sim):
     code = CHUNK_LOOP.format(ws=WORKSPACE_ID, model=MODEL_ID, view=REVENUE_VIEW_ID, user=user,
                              password=password, api=sim.api_url, auth=sim.auth_url)
     child = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_for_pages(sim, child)
-        child.send_signal(signal.SIGTERM)
-        _, stderr = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    stderr = _terminate_mid_read(sim, child)
     assert "Terminated" in stderr
     assert sim.live_requests() == []
 
@@ -456,13 +457,7 @@ def test_sigterm_to_the_cli_deletes_the_request_and_exits_143(sim, tmp_path):
         [sys.executable, "-m", "anaplan_pandas.cli", "read-view", WORKSPACE_ID, MODEL_ID,
          str(REVENUE_VIEW_ID), "-o", str(tmp_path / "out.parquet"), "--quiet"],
         stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        _wait_for_pages(sim, child)
-        child.send_signal(signal.SIGTERM)
-        _, stderr = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    stderr = _terminate_mid_read(sim, child)
     assert child.returncode == 143, stderr
     assert "terminated (SIGTERM); the read request was deleted" in stderr
     assert sim.live_requests() == []

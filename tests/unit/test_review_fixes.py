@@ -10,9 +10,10 @@ import requests
 import responses
 
 import anaplan_pandas as ap
+from anaplan_pandas.call import ReadCall
 from anaplan_pandas.files import TableFileWriter
 from anaplan_pandas.frames import rebatch
-from anaplan_pandas.reader import ReadOptions, _Call
+from anaplan_pandas.options import ReadOptions
 
 AUTH = "https://auth.anaplan.com"
 OAUTH = "https://us1a.app.anaplan.com"
@@ -73,7 +74,7 @@ def test_key_text_is_never_quoted_in_an_error():
 
 
 def test_the_call_record_does_not_show_the_password():
-    call = _Call(("view", "w", "m", "1"), "TABULAR_MULTI_COLUMN", ("u", "s3cret-pw"), None,
+    call = ReadCall(("view", "w", "m", "1"), "TABULAR_MULTI_COLUMN", ("u", "s3cret-pw"), None,
                  None, None, ReadOptions())
     assert "s3cret-pw" not in repr(call)
 
