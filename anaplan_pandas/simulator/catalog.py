@@ -119,6 +119,7 @@ class CatalogRoutes:
         view = self._sample(self.sim.model.views)
         if view is None:
             return
+        view = self.sim.view_as_shown(view)
         payload: dict[str, Any] = {"viewId": view.id, "viewName": view.name}
         for axis in ("rows", "columns", "pages"):
             dims = getattr(view, axis)

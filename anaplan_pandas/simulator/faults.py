@@ -89,6 +89,11 @@ class Faults:
         behind, so the token looks expired already).
     page_charset : str
         The encoding of page bodies (Anaplan: ``utf-8``; ``latin-1`` shows a damaged page).
+    time_across_columns : {None, "lines", "combined"}
+        Show Time across the columns of the Revenue Plan view too (two column dimensions):
+        its metadata says so, and its tabular export has one header line per column
+        dimension (``"lines"``) or one line of combined names (``"combined"``), the layouts
+        the docs leave open. Grid exports are then refused.
     listing_cap : int
         Most items a listing page holds, whatever ``limit`` asks (Anaplan: 5,000).
     listing_paging : {"full", "omitted", "null"}
@@ -129,6 +134,7 @@ class Faults:
     delete_status: int | None = None
     clock_skew: float = 0.0
     page_charset: str = "utf-8"
+    time_across_columns: str | None = None
     listing_cap: int = 5000
     listing_paging: str = "full"
     seed: int = 1

@@ -49,3 +49,42 @@ def as_text(column: pa.ChunkedArray) -> list[str]:
     elif not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
     return ["" if v is None else v for v in column.to_pylist()]
+
+
+def across_columns(table: pa.Table, rows: list[str], across: str, *, header: str) -> bytes:
+    r"""A tabular export with ``across`` laid across the columns too (two column dimensions).
+
+    How Anaplan writes the header then is not documented, so ``header`` picks one of the
+    plausible layouts: ``"lines"``, one header line per column dimension (item names of the
+    dimension in each cell, the leading cells of the second line empty), or ``"combined"``,
+    one line whose cells join both items.
+
+    Examples
+    --------
+    >>> t = pa.table({"P": ["a", "a"], "T": ["Jan", "Feb"], "Units": [1.0, 2.0]})
+    >>> across_columns(t, ["P"], "T", header="lines")
+    b'P,Jan,Feb\n,Units,Units\na,1,2\n'
+    >>> across_columns(t, ["P"], "T", header="combined")
+    b'P,Jan Units,Feb Units\na,1,2\n'
+    """
+    text = {name: as_text(table.column(name)) for name in table.column_names}
+    values = [n for n in table.column_names if n not in [*rows, across]]
+    periods = list(dict.fromkeys(text[across]))
+    keys = list(dict.fromkeys(zip(*(text[r] for r in rows), strict=True)))
+    cells: dict[tuple[tuple[str, ...], str], int] = {}
+    for i, key in enumerate(zip(*(text[r] for r in rows), strict=True)):
+        cells[(key, text[across][i])] = i
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header == "lines":
+        writer.writerow(rows + [p for p in periods for _ in values])
+        writer.writerow([""] * len(rows) + [v for _ in periods for v in values])
+    else:
+        writer.writerow(rows + [f"{p} {v}" for p in periods for v in values])
+    for key in keys:
+        line = list(key)
+        for period in periods:
+            i = cells.get((key, period))
+            line += [text[v][i] if i is not None else "" for v in values]
+        writer.writerow(line)
+    return out.getvalue().encode()

@@ -36,15 +36,16 @@ from anaplan_pandas.simulator.auth_routes import AuthRoutes
 from anaplan_pandas.simulator.catalog import CatalogRoutes
 from anaplan_pandas.simulator.exports import ExportPages, PageLayout, single_column
 from anaplan_pandas.simulator.faults import Faults, broken_page
-from anaplan_pandas.simulator.grid import grid_csv
+from anaplan_pandas.simulator.grid import across_columns, grid_csv
 from anaplan_pandas.simulator.sample_model import (
     MODEL_ID,
+    REVENUE_VIEW_ID,
     WORKSPACE_ID,
     SampleModel,
+    SampleView,
 )
 
 CANCELLING_SECONDS = 0.3
-VIEW_DATA_CELL_LIMIT = 1_000_000
 DEMO_OAUTH_CLIENT = "5f2c0e1a9b7d4c3e8a6f1b2d3c4e5f60"
 DEFAULT_USERS = {"analyst@example.com": "correct horse battery staple"}
 
@@ -299,11 +300,18 @@ class Simulator:
             return token is not None and self._tokens.get(token, 0) > time.time()
 
     def _export(self, kind: str, object_id: str, export_type: str) -> ExportPages:
-        key = (kind, object_id, export_type, self.layout)
+        key = (kind, object_id, export_type, self.layout, self.faults.time_across_columns)
         with self._lock:
             if key not in self._exports:
                 source = self.model.views if kind == "view" else self.model.lists
                 table = source[object_id].table
+                shown = self.view_as_shown(source[object_id]) if kind == "view" else None
+                if shown is not None and shown is not source[object_id]:
+                    rows = [d.name for d in shown.rows + shown.pages]
+                    data = across_columns(table, rows, "Time",
+                                          header=str(self.faults.time_across_columns))
+                    self._exports[key] = ExportPages.of_text(data, self.layout)
+                    return self._exports[key]
                 if export_type.startswith("GRID"):
                     view = source[object_id]
                     data = grid_csv(table, [d.name for d in view.rows],
@@ -315,6 +323,14 @@ class Simulator:
                     table = single_column(table, source[object_id].dimension_columns)
                 self._exports[key] = ExportPages(table, self.layout)
             return self._exports[key]
+
+    def view_as_shown(self, view: SampleView) -> SampleView:
+        """The view with Time moved across the columns when ``time_across_columns`` says so."""
+        times = [d for d in view.rows if d.name == "Time"]
+        if not (self.faults.time_across_columns and times):
+            return view
+        return dataclasses.replace(view, rows=[d for d in view.rows if d.name != "Time"],
+                                   columns=times + view.columns)
 
     def _start_request(self, kind: str, object_id: str, workspace_id: str,
                        export_type: str) -> ReadRequestRecord:
@@ -633,7 +649,9 @@ class _Handler(AuthRoutes, CatalogRoutes, BaseHTTPRequestHandler):
                 self._error(400, "Bad Request: the body is not JSON")
                 return
             if export_type not in ("TABULAR_MULTI_COLUMN", "TABULAR_SINGLE_COLUMN",
-                                   "GRID_ALL_PAGES", "GRID_CURRENT_PAGE"):
+                                   "GRID_ALL_PAGES", "GRID_CURRENT_PAGE") or (
+                    export_type != "TABULAR_MULTI_COLUMN" and self.sim.faults.time_across_columns
+                    and object_id == REVENUE_VIEW_ID):
                 self._error(400, f"Invalid exportType {export_type!r}")
                 return
         record = self.sim._start_request(kind, object_id, self.args.get("ws") or "", export_type)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import anaplan_pandas as ap
+import anaplan_pandas.simulator
 from anaplan_pandas.simulator import (
     MODEL_ID,
     PRICE_BOOK_VIEW_ID,
@@ -68,3 +69,27 @@ def test_grids_are_not_streamed(sim, connection, tmp_path):
         ap.save_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, tmp_path / "g.csv",
                      export_type="GRID_ALL_PAGES", **connection)
     assert not [c for c in sim.calls if c.method == "POST" and "readRequests" in c.path]
+
+
+@pytest.mark.parametrize("header", ["lines", "combined"])
+def test_two_column_dimensions_in_a_tabular_export_in_either_header_layout(
+        sim, connection, header):
+    sim.configure(faults=ap.simulator.Faults(time_across_columns=header))
+    frame = ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, **connection)
+    table = sim.expected_frame("view", REVENUE_VIEW_ID).to_pandas()
+    products, regions = table["Products"].nunique(), table["Regions"].nunique()
+    assert len(frame) == products * regions  # no header line became a row
+    first = table.iloc[0]
+    month, units = first["Time"], first["Units"]
+    if header == "lines":
+        assert isinstance(frame.columns, pd.MultiIndex)
+        assert frame.columns.names == ["Time", "Line Items"]
+        row = frame[(frame[("Products", "")] == first["Products"])
+                    & (frame[("Regions", "")] == first["Regions"])]
+        assert row[(month, "Units")].tolist() == [units]
+        assert frame[(month, "Units")].dtype == "float64"
+    else:
+        row = frame[(frame["Products"] == first["Products"])
+                    & (frame["Regions"] == first["Regions"])]
+        assert row[f"{month} Units"].tolist() == [units]
+    assert sim.live_requests() == []
