@@ -62,6 +62,14 @@ def test_429_is_retried_honouring_retry_after(transport, no_sleep):
 
 
 @responses.activate
+def test_429_without_retry_after_backs_off(transport, no_sleep):
+    responses.add(responses.GET, f"{API}/x", status=429, json=envelope(429, "Too Many Requests"))
+    responses.add(responses.GET, f"{API}/x", json={"ok": True})
+    assert transport.get_json("/x", WHAT) == {"ok": True}
+    assert len(no_sleep) == 1 and 0 < no_sleep[0] <= 0.001  # the policy's backoff
+
+
+@responses.activate
 def test_retry_after_as_http_date(transport, no_sleep):
     when = time.time() + 30
     responses.add(responses.GET, f"{API}/x", status=429,
