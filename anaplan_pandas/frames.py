@@ -120,7 +120,12 @@ class TableBuilder:
     """
 
     def __init__(
-        self, columns: Sequence[str], plan: ColumnPlan | None = None, *, categorical: bool = True
+        self,
+        columns: Sequence[str],
+        plan: ColumnPlan | None = None,
+        *,
+        categorical: bool = True,
+        whole: bool = True,
     ) -> None:
         self.columns = unique_names(columns)
         plan = plan or ColumnPlan()
@@ -132,6 +137,11 @@ class TableBuilder:
         #: as text (nothing is lost), turned into numbers at the end of a full read if every
         #: value is a plain number.
         self.numbers_at_end: list[str] = []
+        #: Those of them that held a value that is not a plain number on some page; checked
+        #: page by page as each is parsed (on the parse threads), so the end of a read only
+        #: converts.
+        self.not_plain: set[str] = set()
+        self._check_plain = whole
         self._fixed: dict[str, pa.DataType] = {}
         for name in self.columns:
             if name in self.dimension_columns:
@@ -181,10 +191,17 @@ class TableBuilder:
             convert_options=self._convert_options(self._fixed),
             memory_pool=_PARSE_POOL,
         )
+        for name in self.numbers_at_end if self._check_plain else ():
+            if name not in self.not_plain and not plain_numbers(table.column(name)):
+                self.not_plain.add(name)
         self._parsed += 1
         if self._parsed % TRIM_EVERY == 0:
             _hand_back_memory()
         return table
+
+    def plain_columns(self) -> list[str]:
+        """The columns to turn into numbers at the end: every value seen was a plain number."""
+        return [name for name in self.numbers_at_end if name not in self.not_plain]
 
     def _convert_options(self, types: Mapping[str, pa.DataType]) -> pacsv.ConvertOptions:
         return pacsv.ConvertOptions(
@@ -285,7 +302,7 @@ def plain_numbers(column: pa.ChunkedArray | pa.Array) -> bool:
     return len(values) == 0 or pc.all(pc.match_substring_regex(values, _PLAIN_NUMBER)).as_py()
 
 
-def promote_numbers(table: pa.Table, names: Iterable[str]) -> pa.Table:
+def promote_numbers(table: pa.Table, names: Iterable[str], *, checked: bool = False) -> pa.Table:
     """Turn text columns whose every value is a plain number into ``float64``.
 
     Examples
@@ -296,7 +313,7 @@ def promote_numbers(table: pa.Table, names: Iterable[str]) -> pa.Table:
     for name in names:
         column = table.column(name)
         has_values = column.null_count < len(column)
-        if pa.types.is_string(column.type) and has_values and plain_numbers(column):
+        if pa.types.is_string(column.type) and has_values and (checked or plain_numbers(column)):
             index = table.schema.get_field_index(name)
             table = table.set_column(index, name, column.cast(pa.float64()))
     return table
@@ -339,6 +356,7 @@ def tables_to_frame(
     schema: pa.Schema,
     *,
     promote: Iterable[str] = (),
+    checked: bool = False,
     dtype_backend: DtypeBackend | None = None,
 ) -> pd.DataFrame:
     """Turn the tables of every page into one DataFrame, column by column, emptying ``tables``.
@@ -346,7 +364,8 @@ def tables_to_frame(
     Each column's pages are freed, and their memory handed back, before the next column
     is converted, so the peak stays near the size of the data plus one column, instead of
     the Arrow copy and the pandas copy side by side. Columns named in ``promote`` become
-    numbers if every value is a plain number (see :func:`promote_numbers`).
+    numbers if every value is a plain number (see :func:`promote_numbers`); ``checked`` says the
+    caller has checked that already, page by page.
 
     Examples
     --------
@@ -368,8 +387,9 @@ def tables_to_frame(
             for chunk in table.column(name).chunks
         ]
         column = pa.chunked_array(chunks, type=type_)
-        if name in promote and len(column) > column.null_count and plain_numbers(column):
-            column = column.cast(pa.float64())
+        if name in promote and len(column) > column.null_count and (
+                checked or plain_numbers(column)):
+            column = _cast_side_by_side(column, pa.float64())
         columns[name] = column.to_pandas(types_mapper=mapper)
         freed += column.nbytes
         del chunks, column
@@ -379,6 +399,16 @@ def tables_to_frame(
             freed = 0
     tables.clear()
     return pd.DataFrame(columns, copy=False)
+
+
+def _cast_side_by_side(column: pa.ChunkedArray, type_: pa.DataType) -> pa.ChunkedArray:
+    """Cast a column's chunks on several threads (a text-to-number cast is costly)."""
+    chunks = column.chunks
+    if len(chunks) < 2:
+        return column.cast(type_)
+    with ThreadPoolExecutor(parse_workers(), thread_name_prefix="anaplan-cast") as pool:
+        return pa.chunked_array(list(pool.map(lambda chunk: chunk.cast(type_), chunks)),
+                                type=type_)
 
 
 def _hand_back_memory() -> None:
@@ -475,9 +505,12 @@ class CsvPageParser:
     [1, 1]
     """
 
-    def __init__(self, plan: ColumnPlan | None = None, *, categorical: bool = True) -> None:
+    def __init__(
+        self, plan: ColumnPlan | None = None, *, categorical: bool = True, whole: bool = True
+    ) -> None:
         self.plan = plan or ColumnPlan()
         self.categorical = categorical
+        self.whole = whole  # the tables will be assembled at the end (numbers settled)
         self.aligner = RecordAligner()
         self.builder: TableBuilder | None = None
 
@@ -536,15 +569,16 @@ class CsvPageParser:
 
     def table(self, tables: list[pa.Table]) -> pa.Table:
         """All the tables this parser produced as one table, numbers settled at the end."""
-        promote = self.builder.numbers_at_end if self.builder else []
-        return promote_numbers(combine_tables(tables, self.schema), promote)
+        promote = self.builder.plain_columns() if self.builder else []
+        return promote_numbers(combine_tables(tables, self.schema), promote, checked=True)
 
     def frame(
         self, tables: list[pa.Table], dtype_backend: DtypeBackend | None = None
     ) -> pd.DataFrame:
         """All the tables this parser produced as one DataFrame (empties ``tables``)."""
-        promote = self.builder.numbers_at_end if self.builder else []
-        return tables_to_frame(tables, self.schema, promote=promote, dtype_backend=dtype_backend)
+        promote = self.builder.plain_columns() if self.builder else []
+        return tables_to_frame(tables, self.schema, promote=promote, checked=True,
+                               dtype_backend=dtype_backend)
 
     def _chunks(
         self, pages: Iterable[tuple[int, bytes]], refetch: Callable[[int], bytes] | None
@@ -609,7 +643,7 @@ class CsvPageParser:
     def _ensure_builder(self) -> None:
         if self.builder is None and self.aligner.header:
             self.builder = TableBuilder(
-                self.aligner.columns, self.plan, categorical=self.categorical
+                self.aligner.columns, self.plan, categorical=self.categorical, whole=self.whole
             )
 
 

@@ -549,7 +549,8 @@ class ReadRequest:
         see all the data, turn it into numbers). An empty view
         yields one empty table with its columns. ``plan`` defaults to :meth:`column_plan`.
         """
-        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
+        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical,
+                               whole=False)
         yield from self._tables(parser, schedule, max_workers, observer or _NoObserver())
 
     def iter_frames(

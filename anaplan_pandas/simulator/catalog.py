@@ -108,6 +108,9 @@ class CatalogRoutes:
     def _line_items(self) -> None:
         if not self._model_ok():
             return
+        if not self.sim.faults.line_item_formats:
+            self._error(404, "Not Found")
+            return
         module = self.args.get("obj")
         views = [v for v in self.sim.model.views.values() if module in (None, v.module_id)]
         if not views:

@@ -94,6 +94,9 @@ class Faults:
         its metadata says so, and its tabular export has one header line per column
         dimension (``"lines"``) or one line of combined names (``"combined"``), the layouts
         the docs leave open. Grid exports are then refused.
+    line_item_formats : bool
+        Answer the line-item calls; ``False``: they answer 404, so a view's value columns
+        can only be typed from the data (as when time lies across the columns).
     listing_cap : int
         Most items a listing page holds, whatever ``limit`` asks (Anaplan: 5,000).
     listing_paging : {"full", "omitted", "null"}
@@ -135,6 +138,7 @@ class Faults:
     clock_skew: float = 0.0
     page_charset: str = "utf-8"
     time_across_columns: str | None = None
+    line_item_formats: bool = True
     listing_cap: int = 5000
     listing_paging: str = "full"
     seed: int = 1
