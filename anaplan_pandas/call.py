@@ -10,6 +10,7 @@ the request and logs out at the end, all within the call's deadline.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import threading
@@ -65,6 +66,8 @@ class ReadCall:
     display: ProgressDisplay | None = None
     _target: Target | None = None
     _plan: ColumnPlan | None = None
+    #: The id of the read request the call read last.
+    request_id: str | None = None
     _axes: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
@@ -105,7 +108,7 @@ class ReadCall:
                 )
             else:
                 frame = to_frame(table, dtype_backend=self.options.dtype_backend)
-            return lay_out(frame, self.plan(transport), self.options.layout)
+            return self._labelled(lay_out(frame, self.plan(transport), self.options.layout))
 
     def _grid_shape(self, transport: Transport) -> GridShape | None:
         """The axes of a view whose CSV has several header lines (grids), else ``None``."""
@@ -216,7 +219,8 @@ class ReadCall:
             with contextlib.closing(tables):
                 for table in rebatch(tables, chunksize):
                     frame = to_frame(table, dtype_backend=self.options.dtype_backend)
-                    yield lay_out(frame, self.plan(transport), self.options.layout)
+                    yield self._labelled(lay_out(frame, self.plan(transport),
+                                                 self.options.layout))
 
     def save(self, path: str | os.PathLike[str], file_format: FileFormat | None) -> int:
         """Stream into a Parquet or CSV file; return the rows written."""
@@ -252,12 +256,21 @@ class ReadCall:
 
     @contextlib.contextmanager
     def _request(self, transport: Transport, display: ProgressDisplay) -> Iterator[ReadRequest]:
-        with ReadRequest.start(
-            transport, self.target(transport), self.export_type, keep=self.options.keep_request,
-            cancel_event=self.cancel_event,
-        ) as request:
-            display.start(request.request_id)
+        """The read request: the one ``request_id=`` names (first try only), or a new one."""
+        opening = ReadRequest.start
+        if self.options.request_id is not None and self.request_id is None:
+            opening = functools.partial(ReadRequest.attach, request_id=self.options.request_id)
+        with opening(transport, self.target(transport), export_type=self.export_type,
+                     keep=self.options.keep_request, cancel_event=self.cancel_event) as request:
+            self.request_id = request.request_id
+            display.start(request.request_id, kept=self.options.keep_request)
             yield request
+
+    def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with the read request's id (and whether it was kept) in its ``attrs``."""
+        frame.attrs["anaplan_request_id"] = self.request_id
+        frame.attrs["anaplan_request_kept"] = self.options.keep_request
+        return frame
 
     def target(self, transport: Transport) -> Target:
         """The view or list, its names resolved to ids (once)."""

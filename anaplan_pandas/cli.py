@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         read.add_argument("--timeout", type=float, help="give up after this many seconds")
         read.add_argument("--retries", type=int, default=0,
                           help="delete and restart a failed export this many times")
+        read.add_argument("--request-id",
+                          help="read an existing read request (one left running by a killed "
+                               "job, say) instead of starting a new one")
+        read.add_argument("--keep-request", action="store_true",
+                          help="leave the read request on the server at the end")
         read.add_argument("--quiet", action="store_true", help="no progress bar")
         _add_hosts(read)
 
@@ -184,7 +189,8 @@ def _read(args: argparse.Namespace) -> None:
     kind = args.command.removeprefix("read-")
     options: dict[str, Any] = {"progress": None if args.quiet else "tqdm",
                                "retries": args.retries, "timeout": args.timeout,
-                               **_connection(args)}
+                               "request_id": args.request_id,
+                               "keep_request": args.keep_request, **_connection(args)}
     if kind == "view":
         rows = save_view(args.workspace, args.model, args.object, args.output,
                          export_type=args.export_type, **options)

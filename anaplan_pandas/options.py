@@ -15,6 +15,7 @@ import requests
 from anaplan_pandas.frames import DtypeBackend, Layout
 from anaplan_pandas.read_request import EXPORT_TYPES, PollSchedule
 from anaplan_pandas.settings import region_hosts
+from anaplan_pandas.targets import check_request_id
 from anaplan_pandas.transport import Compression
 
 
@@ -54,6 +55,11 @@ class ReadOptions:
         Views only: ``"data"`` reads a view under 1,000,000 cells in one synchronous call;
         ``"auto"`` tries that first and falls back to a read request when Anaplan says the
         view is too big.
+    request_id : str or None
+        Read the pages of this existing read request (still running or finished: after a
+        kernel restart, say) instead of starting a new one; it is deleted at the end as
+        usual, unless ``keep_request``. A read that must start again (``retries``) starts
+        a new one.
     layout : {"wide", "multiindex", "long"}
         Views only: as read (item-name columns first, one column per line item), the
         item names as a MultiIndex, or one value per row (item names, line item, value).
@@ -73,6 +79,7 @@ class ReadOptions:
     region: str | None = None
     method: Literal["read_request", "data", "auto"] = "read_request"
     layout: Layout = "wide"
+    request_id: str | None = None
 
     @classmethod
     def from_keywords(cls, options: dict[str, Any]) -> ReadOptions:
@@ -125,6 +132,8 @@ class ReadOptions:
             )
         if self.region is not None:
             region_hosts(str(self.region))
+        if self.request_id is not None:
+            check_request_id(self.request_id)
 
     def require_plain(self, what: str) -> None:
         """Refuse ``layout=`` and ``method=`` where they cannot apply."""

@@ -73,9 +73,10 @@ class ProgressDisplay:
         self.progress = ReadProgress(label)
         self.error: BaseException | None = None
 
-    def start(self, request_id: str) -> None:
-        """A read request was started (or restarted after a failure)."""
+    def start(self, request_id: str, *, kept: bool = False) -> None:
+        """A read request was started (or restarted, or attached to); ``kept``: not deleted."""
         self.progress.request_id = request_id
+        self.announce(request_id, kept)
         self.progress.state = "STARTED"
         self.progress.available_pages = self.progress.downloaded_pages = 0
         self.progress.total_pages = None
@@ -112,6 +113,9 @@ class ProgressDisplay:
 
     def render(self) -> None:
         """Draw the current counts."""
+
+    def announce(self, request_id: str, kept: bool) -> None:
+        """Say which read request is read (so it can be found again); the panel shows it."""
 
     def close(self) -> None:
         """Release the display."""
@@ -157,6 +161,14 @@ class TqdmProgress(ProgressDisplay):
             self.bar.refresh()
         else:
             self.bar.update(0)  # redraws at most every tqdm ``mininterval``
+
+    def announce(self, request_id: str, kept: bool) -> None:
+        """Write the request id above the bar, at once (a scheduler's log keeps it)."""
+        after = ("it will be kept: read it again with request_id= (or --request-id)" if kept
+                 else "it is deleted when the read ends")
+        self.bar.write(f"{self.progress.label}: read request {request_id}; {after}",
+                       file=sys.stderr)
+        sys.stderr.flush()
 
     def close(self) -> None:
         """Close the bar, leaving its last line on screen."""

@@ -285,6 +285,40 @@ class ReadRequest:
         log.info("started read request %s for %s", status.request_id, target.describe())
         return request
 
+    @classmethod
+    def attach(
+        cls,
+        transport: Transport,
+        target: Target,
+        request_id: str,
+        export_type: str = "TABULAR_MULTI_COLUMN",
+        *,
+        keep: bool = False,
+        cancel_event: threading.Event | None = None,
+    ) -> ReadRequest:
+        """The handle of an existing read request, checked to exist (its status is asked).
+
+        For a request left running by a restarted kernel or a crashed script: its pages are
+        read as if this process had started it.
+        """
+        request = cls(transport, target, request_id, keep=keep, export_type=export_type,
+                      cancel_event=cancel_event)
+        try:
+            request.status()
+        except NotFoundError as error:
+            if error.status_code != 404:
+                raise  # 403: no access; the error says so
+        else:
+            log.info("attached to read request %s of %s", request_id, target.describe())
+            return request
+        raise NotFoundError(
+            f"There is no read request {request_id} for {target.describe()}: it was "
+            "deleted, it expired after 30 minutes without a page being read, or it "
+            "belongs to another view or list. Read again without request_id= to start a "
+            "new one.",
+            status_code=404,
+        )
+
     @property
     def path(self) -> str:
         """The API path of this request."""
