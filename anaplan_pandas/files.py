@@ -2,24 +2,23 @@
 
 Tables are written as they arrive, with the schema of the first one (the parser fixes
 every column's type on the first page; a column blank there is text). The data goes to a
-temporary file of a unique name, created exclusively in the destination's directory (so it
-never follows a planted link, and two saves to one path cannot mix), and is renamed to
-``path`` only when complete: a failed or interrupted read never leaves a half-written file
-under the real name.
+temporary file of a unique name beside the destination (:mod:`anaplan_pandas.destinations`:
+a local path or an fsspec URL) and gets its real name only when complete: a failed or
+interrupted read never leaves a half-written file under the real name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from anaplan_pandas.destinations import destination_of
 from anaplan_pandas.exceptions import UnexpectedResponseError
 
 FileFormat = Literal["parquet", "csv"]
@@ -53,6 +52,8 @@ def check_destination(
 ) -> FileFormat:
     """Check, before a read starts, that ``path`` can receive the file; return its format.
 
+    ``path`` is a local path or an fsspec URL (see :mod:`anaplan_pandas.destinations`).
+
     Examples
     --------
     >>> import tempfile
@@ -63,21 +64,7 @@ def check_destination(
     FileNotFoundError: The output's directory '/no/such/directory' does not exist; ...
     """
     chosen = format_of(path, file_format)
-    target = Path(path)
-    directory = target.parent
-    if target.is_dir():
-        raise IsADirectoryError(
-            f"The output {os.fspath(path)!r} is a directory; name a file in it instead."
-        )
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"The output's directory {os.fspath(directory) or '.'!r} does not exist; create "
-            "it first, or name a file in an existing directory."
-        )
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise PermissionError(
-            f"Cannot write to the output's directory {os.fspath(directory) or '.'!r}."
-        )
+    destination_of(path).check()
     return chosen
 
 
@@ -95,9 +82,10 @@ class TableFileWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str], file_format: FileFormat | None = None):
-        self.path = Path(path)
-        self.format = check_destination(path, file_format)
-        self.partial: Path | None = None
+        self.format = format_of(path, file_format)
+        self.destination = destination_of(path)
+        self.destination.check()
+        self._file: BinaryIO | None = None
         self.rows = 0
         self._schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
@@ -127,21 +115,20 @@ class TableFileWriter:
             if schema is None:
                 raise ValueError("Nothing to write: the read returned no columns.")
             self._open(schema)
-        assert self._writer is not None and self.partial is not None
+        assert self._writer is not None and self._file is not None
         self._writer.close()
         self._file.close()
-        os.replace(self.partial, self.path)
+        self.destination.commit()
 
     def abort(self) -> None:
         """Stop writing and remove the partial file."""
         if self._writer is not None:
             with contextlib.suppress(Exception):
                 self._writer.close()
-        if self.partial is not None:
+        if self._file is not None:
             with contextlib.suppress(Exception):
                 self._file.close()
-            with contextlib.suppress(FileNotFoundError):
-                self.partial.unlink()
+        self.destination.discard()
 
     def __enter__(self) -> TableFileWriter:
         return self
@@ -164,11 +151,7 @@ class TableFileWriter:
                 field = field.with_type(pa.string())
             fields.append(field)
         self._schema = pa.schema(fields)
-        # O_EXCL under a fresh name: never an existing file, never a link planted there.
-        handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial",
-                                        dir=self.path.parent)
-        self.partial = Path(name)
-        self._file = os.fdopen(handle, "wb")
+        self._file = self.destination.open_partial()
         if self.format == "parquet":
             self._writer = pq.ParquetWriter(self._file, self._schema)
         else:

@@ -47,3 +47,23 @@ def test_format_from_suffix_or_argument():
     assert format_of("a.txt", "csv") == "csv"
     with pytest.raises(ValueError, match="file_format"):
         format_of("a.csv", "xlsx")  # type: ignore[arg-type]
+
+
+def test_a_url_without_fsspec_says_what_to_install(monkeypatch):
+    import sys
+
+    from anaplan_pandas.files import check_destination
+
+    monkeypatch.setitem(sys.modules, "fsspec", None)  # as if it were not installed
+    with pytest.raises(ValueError, match=r"pip install 'anaplan-pandas\[fsspec\]'"):
+        check_destination("s3://bucket/revenue.parquet")
+
+
+def test_the_core_import_does_not_load_fsspec():
+    import subprocess
+    import sys
+
+    code = "import sys, anaplan_pandas; print('fsspec' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert result.stdout.strip() == "False"
