@@ -264,25 +264,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             COMMANDS[args.command](args)
     except (ValueError, TypeError) as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        _say(parser.prog, str(error))
         return EXIT_USAGE
     except OSError as error:
-        print(f"{parser.prog}: error: cannot write the output: {error}", file=sys.stderr)
+        _say(parser.prog, f"cannot write the output: {error}")
         return EXIT_FILE
     except AnaplanError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(parser.prog, str(error))
         return _exit_status(error)
     except Terminated:
         print(f"{parser.prog}: terminated (SIGTERM); the read request was deleted",
               file=sys.stderr)
         return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print("interrupted; the read request was deleted", file=sys.stderr)
+        print(f"{parser.prog}: interrupted; the read request was deleted", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         restore()
         SHARED_TOKENS.log_out_all()  # a command's login ends with it
     return EXIT_OK
+
+
+#: Advice written for Python callers, and how the command says the same.
+_IN_COMMAND_TERMS = (
+    ("read_view(..., retries=2) deletes and restarts by itself", "--retries 2 deletes and "
+     "restarts by itself"),
+    ("Allow more time with timeout=", "Allow more time with --timeout"),
+    ("without request_id=", "without --request-id"),
+    ("ReadRequest.delete(), or anaplan-pandas delete", "anaplan-pandas delete"),
+    ("pass auth=(username, password) or auth=token, or set", "set"),
+    ("or pass file_format='parquet' or 'csv'", "or name the file .parquet or .csv"),
+    ("Check the network and api_url", "Check the network and --api-url (ANAPLAN_API_URL)"),
+    ("check auth_url or region", "check --auth-url or --region (ANAPLAN_AUTH_URL, "
+     "ANAPLAN_REGION)"),
+    ("Check the network, auth_url or region", "Check the network, --auth-url or --region"),
+    ("pass api_url= (or set ANAPLAN_API_URL) to it", "pass --api-url (or set ANAPLAN_API_URL) "
+     "to it"),
+)
+
+
+def _say(prog: str, message: str) -> None:
+    """Print an error in the command's terms, with the command's one prefix."""
+    for python, command in _IN_COMMAND_TERMS:
+        message = message.replace(python, command)
+    print(f"{prog}: error: {message}", file=sys.stderr)
 
 
 def _stop_on_sigterm() -> Callable[[], None]:

@@ -543,23 +543,44 @@ class ReadRequest:
             pool.shutdown(wait=DOWNLOAD_GRACE)
 
     def _poll(self, deadline: Deadline) -> ReadRequestStatus:
-        """One status call within ``deadline``, a passed deadline made a read error."""
+        """One status call within ``deadline``.
+
+        A passed deadline, or a request that is gone (404), becomes a read error.
+        """
         with deadline_scope(deadline):
             try:
                 return self.status()
             except AnaplanTimeoutError:
-                status = self.last_status
-        raise self._timeout_error(deadline, status)
+                gone = False
+            except NotFoundError as error:
+                if error.status_code != 404:
+                    raise
+                gone = True
+        raise self._gone_error() if gone else self._timeout_error(deadline, self.last_status)
 
     def _result(
         self, future: Future[bytes], deadline: Deadline, status: ReadRequestStatus
     ) -> bytes:
-        """A page download's bytes, a passed deadline made a read error."""
+        """A page download's bytes; a passed deadline, or a request that is gone, is an error."""
         try:
             return future.result()
         except AnaplanTimeoutError:
-            pass
-        raise self._timeout_error(deadline, status)
+            gone = False
+        except NotFoundError as error:
+            if error.status_code != 404:
+                raise
+            gone = True
+        raise self._gone_error() if gone else self._timeout_error(deadline, status)
+
+    def _gone_error(self) -> ReadRequestCancelledError:
+        """The request vanished while it was read: deleted by someone else, or expired."""
+        self.deleted = True  # nothing left to delete
+        return ReadRequestCancelledError(
+            f"Read request {self.request_id} of {self.target.describe()} no longer exists: "
+            "someone deleted it while it was being read, or it expired after 30 minutes "
+            "without a page being read. Start a new read.",
+            request_id=self.request_id, target=self.target, deleted=True,
+        )
 
     def column_plan(self) -> ColumnPlan:
         """Which columns hold item names and which types are known, from the metadata."""

@@ -30,14 +30,14 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
 
 
 EXPECTED_OUTPUT = {
-    "01_quickstart": ["(200160, 8)", "successful=false",
+    "01_quickstart": ["(200000, 8)", "successful=false",
                       "read requests left on the server: []"],
     "02_failures_and_retries": ["ExportFailedError", "deleted: True",
                                 "after 4 read requests; left on the server: []",
                                 "was cancelled on the server",
                                 "when the timeout of 1 seconds passed",
                                 "left on the server: []"],
-    "03_big_views": ["same as read_view: True", "6 chunks", "DONE (500256, 8)"],
+    "03_big_views": ["same as read_view: True", "5 chunks", "DONE (500000, 8)"],
     "04_finding_your_data": ["Sales Planning", "Close matches: 'Revenue Plan' (102000000001)",
                              "Line Items", "data calls: 1 | read request calls: 0"],
 }

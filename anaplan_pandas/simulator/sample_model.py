@@ -128,7 +128,11 @@ class SampleModel:
     @classmethod
     def build(cls, revenue_rows: int = 1_008_000, customers: int = 20_000, seed: int = 7
               ) -> SampleModel:
-        """Generate the model; ``revenue_rows`` is rounded up to whole products."""
+        """Generate the model, with exactly ``revenue_rows`` rows in the Revenue Plan view.
+
+        Rows come product by product (regions × months each); the last product may be cut
+        short to give exactly the rows asked for.
+        """
         rng = np.random.default_rng(seed)
         per_product = len(REGIONS) * len(MONTHS)
         n_products = max(1, math.ceil(revenue_rows / per_product))
@@ -141,7 +145,7 @@ class SampleModel:
         model.views[REVENUE_VIEW_ID] = SampleView(
             REVENUE_VIEW_ID, "Revenue Plan", REVENUE_VIEW_ID,
             rows=[products_dim, time_dim], columns=[items_dim], pages=[regions_dim],
-            table=_revenue_table(products[:n_products], rng),
+            table=_revenue_table(products[:n_products], rng).slice(0, max(1, revenue_rows)),
         )
         model.views[PRICE_BOOK_VIEW_ID] = SampleView(
             PRICE_BOOK_VIEW_ID, "Price Book", PRICE_BOOK_VIEW_ID,
