@@ -31,6 +31,7 @@ from anaplan_pandas.exceptions import (
     ReadRequestError,
     ReadRequestTimeoutError,
     UnexpectedResponseError,
+    full_traceback,
 )
 from anaplan_pandas.oauth import OAuthDeviceAuth
 from anaplan_pandas.options import ReadOptions
@@ -77,6 +78,7 @@ __all__ = [
     "UnexpectedResponseError",
     "__version__",
     "connect",
+    "full_traceback",
     "lists",
     "models",
     "modules",

@@ -289,7 +289,8 @@ class ReadCall:
                 self.auth, self.api_url, self.auth_url, verify=self.options.verify,
                 session=self.options.session, compression=self.options.compression,
                 region=self.options.region)
-        display = self.display or make_progress(self.progress, f"{kind} {object_id}")
+        display = self.display = self.display or make_progress(self.progress,
+                                                               f"{kind} {object_id}")
         error: BaseException | None = None
         try:
             yield transport, display
@@ -313,13 +314,12 @@ class ReadCall:
             except ExportFailedError as failed:
                 if number > self.options.retries:
                     raise
-                log.warning(
-                    "Export failed (read request %s, %s); starting attempt %d of %d",
-                    failed.request_id,
-                    "deleted" if failed.deleted else "kept",
-                    number + 1,
-                    self.options.retries + 1,
-                )
+                text = (f"Export failed (read request {failed.request_id}, "
+                        f"{'deleted' if failed.deleted else 'kept'}); starting attempt "
+                        f"{number + 1} of {self.options.retries + 1}")
+                log.info(text)
+                if self.display is not None:
+                    self.display.message(text)
         raise AssertionError("unreachable")
 
 

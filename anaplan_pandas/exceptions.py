@@ -42,6 +42,15 @@ class AnaplanError(Exception):
     NotFoundError
     """
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython and Jupyter show this error: the message and its advice, up front.
+
+        The frames inside anaplan-pandas would bury the message under screens of traceback;
+        :func:`full_traceback` prints them when they are wanted.
+        """
+        return [f"{type(self).__name__}: {self}", "",
+                "(The full traceback: anaplan_pandas.full_traceback())"]
+
     def append(self, text: str) -> None:
         """Add a sentence to the message (what happened while cleaning up, for example).
 
@@ -182,3 +191,23 @@ class ReadRequestCancelledError(ReadRequestError):
 
 class ReadRequestTimeoutError(ReadRequestError, AnaplanTimeoutError):
     """The export did not finish before the caller's deadline (``timeout=``)."""
+
+
+def full_traceback() -> None:
+    """Print the whole traceback of the last error, which Jupyter showed in short.
+
+    Examples
+    --------
+    >>> import sys
+    >>> sys.last_value = None
+    >>> full_traceback()
+    No error has been raised in this session yet.
+    """
+    import sys
+    import traceback
+
+    error = getattr(sys, "last_value", None)
+    if error is None:
+        print("No error has been raised in this session yet.")
+        return
+    traceback.print_exception(type(error), error, error.__traceback__)

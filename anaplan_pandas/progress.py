@@ -1,17 +1,23 @@
-"""Progress of a read: one model of the counts, three renderers.
+"""Progress of a read: one model of the counts, four renderers.
 
-:class:`ReadProgress` keeps the state, pages available and downloaded, rows and elapsed
-time; :class:`TqdmProgress` draws it as a text bar (terminal), :class:`WidgetProgress` as an
-ipywidgets panel (Jupyter), :class:`NoProgress` not at all. ``progress="auto"`` picks the
-widget inside a Jupyter kernel and the text bar elsewhere.
+:class:`ReadProgress` keeps the state, pages available and downloaded, rows, bytes and
+elapsed time; :class:`TqdmProgress` draws it as a text bar (terminal), :class:`LineProgress`
+as plain lines now and then (output piped to a file or a scheduler's log, where a bar cannot
+be drawn), :class:`WidgetProgress` as an ipywidgets panel (Jupyter), :class:`NoProgress` not
+at all. ``progress="auto"`` picks the widget inside a Jupyter kernel, the bar in a terminal,
+plain lines elsewhere.
 
-While the export runs, the bar's total is the number of pages available so far; at
-``COMPLETE`` it becomes the final page count, which the bar reaches when the last page is in.
+Anaplan does not say how many pages an export will have until it is ``COMPLETE``. While it
+runs, the displays count up (pages, rows, MB) and show no percentage and no bar that could
+read as nearly done; the bar appears, determinate, once the total is known. A read that ends
+early shows where it stopped.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -111,6 +117,19 @@ class ProgressDisplay:
         self.render()
         self.close()
 
+    def message(self, text: str) -> None:
+        """Show a message (a retry, say) without disturbing the display."""
+        print(text, file=sys.stderr)
+
+    @property
+    def outcome(self) -> str:
+        """How the read ended, in a few words (or its state while it runs)."""
+        if self.error is None:
+            return self.progress.state
+        if isinstance(self.error, KeyboardInterrupt):
+            return "interrupted; the read request was deleted"
+        return f"failed ({type(self.error).__name__})"
+
     def render(self) -> None:
         """Draw the current counts."""
 
@@ -122,16 +141,23 @@ class ProgressDisplay:
 
 
 class NoProgress(ProgressDisplay):
-    """Shows nothing.
+    """Shows nothing; messages go to the ``anaplan_pandas`` logger as warnings.
 
     Examples
     --------
     >>> NoProgress("view 1").render()
     """
 
+    def message(self, text: str) -> None:
+        """Log ``text`` (a retry, say) as a warning."""
+        logging.getLogger("anaplan_pandas").warning(text)
+
 
 class TqdmProgress(ProgressDisplay):
     """A tqdm text bar of pages downloaded, on standard error.
+
+    While the export runs the bar only counts pages (no total, no percentage); once it is
+    ``COMPLETE`` the total is set and the bar fills. Messages go above the bar.
 
     Examples
     --------
@@ -144,18 +170,19 @@ class TqdmProgress(ProgressDisplay):
         from tqdm import tqdm
 
         options = {"file": sys.stderr, "unit": "page", "dynamic_ncols": True, **tqdm_options}
-        self.bar = tqdm(total=0, desc=label, **options)
+        self.file = options["file"]
+        self.bar = tqdm(total=None, desc=label, **options)
 
     def render(self) -> None:
         """Move the bar to the model's counts."""
         p = self.progress
-        total = p.total_pages if p.total_pages is not None else p.available_pages
-        if self.bar.total != total:
-            self.bar.total = total
+        if self.bar.total != p.total_pages:
+            self.bar.total = p.total_pages  # None while the export runs: no percentage
         self.bar.n = p.downloaded_pages
-        state = "failed" if self.error is not None else p.state
+        running = "" if p.total_pages is not None else ", export running"
         self.bar.set_postfix_str(
-            f"{state}, {p.available_pages} available, {p.rows:,} rows", refresh=False
+            f"{self.outcome}{running}, {p.available_pages} available, {p.rows:,} rows, "
+            f"{p.bytes / 1e6:,.1f} MB", refresh=False
         )
         if p.finished is not None:
             self.bar.refresh()
@@ -164,15 +191,65 @@ class TqdmProgress(ProgressDisplay):
 
     def announce(self, request_id: str, kept: bool) -> None:
         """Write the request id above the bar, at once (a scheduler's log keeps it)."""
-        after = ("it will be kept: read it again with request_id= (or --request-id)" if kept
-                 else "it is deleted when the read ends")
-        self.bar.write(f"{self.progress.label}: read request {request_id}; {after}",
-                       file=sys.stderr)
-        sys.stderr.flush()
+        self.bar.write(_announcement(self.progress.label, request_id, kept), file=self.file)
+        self.file.flush()
 
     def close(self) -> None:
         """Close the bar, leaving its last line on screen."""
         self.bar.close()
+
+    def message(self, text: str) -> None:
+        """Write ``text`` above the bar, never glued to it."""
+        self.bar.write(text, file=self.file)
+
+
+class LineProgress(ProgressDisplay):
+    """Plain lines on standard error, for output that is not a terminal.
+
+    One line when the request starts, when the state changes, at most every ``every``
+    seconds while pages arrive, and at the end.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> lines = LineProgress("view 1", file=out)
+    >>> lines.finish()
+    >>> out.getvalue().splitlines()[-1].startswith("view 1: DONE")
+    True
+    """
+
+    def __init__(self, label: str, *, file: Any = None, every: float = 10.0) -> None:
+        super().__init__(label)
+        self.file = file or sys.stderr
+        self.every = every
+        self._said = (None, 0.0)
+
+    def announce(self, request_id: str, kept: bool) -> None:
+        """Write the request id at once (a scheduler's log keeps it)."""
+        self.message(_announcement(self.progress.label, request_id, kept))
+
+    def render(self) -> None:
+        """Write a line when the state changes, now and then, and at the end."""
+        state, when = self._said
+        now = time.monotonic()
+        outcome = self.outcome
+        if outcome != state or now - when >= self.every or self.progress.finished is not None:
+            self._said = (outcome, now)
+            p = self.progress
+            total = f" of {p.total_pages}" if p.total_pages is not None else ""
+            print(f"{p.label}: {outcome}, {p.downloaded_pages}{total} pages, {p.rows:,} rows, "
+                  f"{p.bytes / 1e6:,.1f} MB, {p.elapsed:,.1f} s", file=self.file, flush=True)
+
+    def message(self, text: str) -> None:
+        """Write ``text`` as a line of its own."""
+        print(text, file=self.file, flush=True)
+
+
+def _announcement(label: str, request_id: str, kept: bool) -> str:
+    after = ("it will be kept: read it again with request_id= (or --request-id)" if kept
+             else "it is deleted when the read ends")
+    return f"{label}: read request {request_id}; {after}"
 
 
 class WidgetProgress(ProgressDisplay):
@@ -205,15 +282,28 @@ class WidgetProgress(ProgressDisplay):
             display(self.widget)
 
     def render(self) -> None:
-        """Update the bar, the text and the Cancel button."""
+        """Update the bar, the text and the Cancel button.
+
+        The bar is hidden while the export runs (its total is not known yet), and shows
+        where a read stopped.
+        """
         p = self.progress
         self.cancel_button.disabled = p.finished is not None
-        total = p.total_pages if p.total_pages is not None else p.available_pages
-        self.bar.max = max(total, 1)
+        known = p.total_pages is not None
+        self.bar.layout.visibility = "visible" if known or p.state == "DONE" else "hidden"
+        self.bar.max = max(p.total_pages or p.downloaded_pages, 1)
         self.bar.value = min(p.downloaded_pages, self.bar.max)
-        if self.error is not None:
+        if isinstance(self.error, KeyboardInterrupt):
+            self.bar.bar_style = "warning"
+            text = (f"<b>Interrupted</b> after {p.downloaded_pages} pages and {p.rows:,} rows; "
+                    "the read request was deleted.")
+        elif self.error is not None:
             self.bar.bar_style = "danger"
             text = f"<b>{type(self.error).__name__}</b>: {html.escape(str(self.error))}"
+        elif not known and p.state != "DONE":
+            text = html.escape(
+                f"Export running: {p.downloaded_pages} pages read so far ({p.available_pages} "
+                f"available), {p.rows:,} rows, {p.bytes / 1e6:,.1f} MB, {p.elapsed:,.1f} s")
         elif p.state == "DONE":
             self.bar.bar_style = "success"
             self.bar.value = self.bar.max
@@ -245,6 +335,14 @@ def in_jupyter() -> bool:
     return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
 
 
+def _draws_bars(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal with a width, where a bar can be drawn."""
+    try:
+        return bool(stream.isatty()) and os.get_terminal_size(stream.fileno()).columns > 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def make_progress(choice: ProgressChoice, label: str) -> ProgressDisplay:
     """Build the display that ``progress=`` asks for.
 
@@ -258,7 +356,7 @@ def make_progress(choice: ProgressChoice, label: str) -> ProgressDisplay:
     if choice is True or choice == "auto":
         choice = "widget" if in_jupyter() else "tqdm"
     if choice == "tqdm":
-        return TqdmProgress(label)
+        return TqdmProgress(label) if _draws_bars(sys.stderr) else LineProgress(label)
     if choice == "widget":
         return WidgetProgress(label)
     raise ValueError(f"progress must be 'auto', 'tqdm', 'widget', None or False, got {choice!r}.")

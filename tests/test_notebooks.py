@@ -41,3 +41,23 @@ EXPECTED_OUTPUT = {
     "04_finding_your_data": ["Sales Planning", "Close matches: 'Revenue Plan' (102000000001)",
                              "Line Items", "data calls: 1 | read request calls: 0"],
 }
+
+
+def test_a_failed_export_in_jupyter_shows_its_message_not_the_library_s_frames(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "import anaplan_pandas as ap\n"
+        "from anaplan_pandas.simulator import *\n"
+        "sim = Simulator(revenue_rows=2880, faults=Faults(fail_after_pages=1)).start()\n"
+        "ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, auth=sim.credentials,\n"
+        "             api_url=sim.api_url, auth_url=sim.auth_url, progress=None)"),
+        nbformat.v4.new_code_cell("ap.full_traceback()")]
+    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    [error] = [o for o in notebook.cells[0].outputs if o.output_type == "error"]
+    shown = "\n".join(error.traceback)
+    assert len(error.traceback) <= 4  # the message and its advice, not 100 lines of frames
+    assert shown.startswith("ExportFailedError: Anaplan could not export view")
+    assert "Start a new read" in shown and "full_traceback()" in shown
+    full = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
+    assert "Traceback (most recent call last)" in full and "read_request.py" in full

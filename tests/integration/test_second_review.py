@@ -11,7 +11,7 @@ import pytest
 import anaplan_pandas as ap
 from anaplan_pandas.cli import main
 from anaplan_pandas.frames import ColumnPlan, lay_out
-from anaplan_pandas.progress import TqdmProgress
+from anaplan_pandas.progress import ProgressDisplay
 from anaplan_pandas.simulator import (
     MODEL_ID,
     PRICE_BOOK_VIEW_ID,
@@ -108,13 +108,13 @@ def test_cancel_is_honoured_by_the_data_call(sim, connection):
 
 def test_stopping_a_chunk_loop_is_not_shown_as_a_failure(sim, connection, monkeypatch):
     shown = []
-    original = TqdmProgress.finish
+    original = ProgressDisplay.finish
 
     def spy(self, error=None):
         shown.append(error)
         original(self, error)
 
-    monkeypatch.setattr(TqdmProgress, "finish", spy)
+    monkeypatch.setattr(ProgressDisplay, "finish", spy)  # a bar, or lines when not a terminal
     connection["progress"] = "tqdm"
     for _chunk in ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, chunksize=500,
                                **connection):

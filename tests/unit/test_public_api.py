@@ -17,7 +17,8 @@ def test_exported_names():
         "ReadRequestCancelledError", "ReadRequestError", "ReadRequestStatus",
         "ReadRequestTimeoutError", "RequestState", "RetryPolicy", "Target", "Terminated",
         "TokenAuth",
-        "Transport", "UnexpectedResponseError", "__version__", "connect", "lists", "models",
+        "Transport", "UnexpectedResponseError", "__version__", "connect", "full_traceback",
+        "lists", "models",
         "modules", "read_list", "read_view", "save_list", "save_view",
         "start_list_read", "start_view_read", "stop_on_sigterm", "views", "workspaces",
     ])
