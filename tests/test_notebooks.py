@@ -61,3 +61,20 @@ def test_a_failed_export_in_jupyter_shows_its_message_not_the_library_s_frames(t
     assert "Start a new read" in shown and "full_traceback()" in shown
     full = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
     assert "Traceback (most recent call last)" in full and "read_request.py" in full
+
+
+@pytest.mark.parametrize("name", ["01_quickstart", "02_failures_and_retries", "03_big_views"])
+def test_saved_notebooks_carry_their_panels(name):
+    """A reader on GitHub or nbviewer sees the progress panels, not VBox(...) text."""
+    notebook = nbformat.read(Path(__file__).parent.parent / "notebooks" / f"{name}.ipynb",
+                             as_version=4)
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert views and all(view in state for view in views)
+    styles = {m["state"].get("bar_style") for m in state.values()
+              if m["model_name"] == "IntProgressModel"}
+    assert "success" in styles
+    if name == "02_failures_and_retries":
+        assert "danger" in styles  # the failed export, in its panel
