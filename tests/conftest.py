@@ -17,12 +17,25 @@ def _no_anaplan_environment(monkeypatch):
 
 
 def assert_same_data(frame: pd.DataFrame, expected: pa.Table) -> None:
-    """The frame holds exactly the table's columns, rows, order and values."""
-    want = expected.to_pandas()
-    got = frame.copy()
-    for name in got.columns:
-        if isinstance(got[name].dtype, pd.CategoricalDtype):
-            got[name] = got[name].astype(str).where(got[name].notna())
+    """The frame holds exactly the table's columns, rows, order and values.
+
+    Both sides are compared as Python values (missing values as ``None``), so that how a
+    pandas version stores a column (categories, nullable arrays) does not matter, only what
+    the column holds.
+    """
+    want = _as_values(expected.to_pandas())
+    got = _as_values(frame)
     assert list(got.columns) == list(want.columns)
     assert len(got) == len(want)
     pd.testing.assert_frame_equal(got, want, check_dtype=False, check_exact=True)
+
+
+def _as_values(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(str).where(column.notna())
+        values = column.astype(object)
+        columns[name] = values.where(column.notna(), None)
+    return pd.DataFrame(columns, index=frame.index)
