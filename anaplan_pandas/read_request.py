@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -49,6 +49,8 @@ from anaplan_pandas.transport import BrokenBodyError, Transport, gunzip
 from anaplan_pandas.workers import DaemonPool
 
 log = logging.getLogger("anaplan_pandas")
+
+T = TypeVar("T")
 
 #: Longest pause, in seconds, before a read notices :meth:`ReadRequest.cancel`.
 CANCEL_CHECK = 0.2
@@ -543,34 +545,32 @@ class ReadRequest:
             pool.shutdown(wait=DOWNLOAD_GRACE)
 
     def _poll(self, deadline: Deadline) -> ReadRequestStatus:
-        """One status call within ``deadline``.
-
-        A passed deadline, or a request that is gone (404), becomes a read error.
-        """
+        """One status call within ``deadline`` (see :meth:`_or_read_error`)."""
         with deadline_scope(deadline):
-            try:
-                return self.status()
-            except AnaplanTimeoutError:
-                gone = False
-            except NotFoundError as error:
-                if error.status_code != 404:
-                    raise
-                gone = True
-        raise self._gone_error() if gone else self._timeout_error(deadline, self.last_status)
+            return self._or_read_error(self.status, deadline, lambda: self.last_status)
 
     def _result(
         self, future: Future[bytes], deadline: Deadline, status: ReadRequestStatus
     ) -> bytes:
-        """A page download's bytes; a passed deadline, or a request that is gone, is an error."""
+        """A page download's bytes (see :meth:`_or_read_error`)."""
+        return self._or_read_error(future.result, deadline, lambda: status)
+
+    def _or_read_error(
+        self,
+        call: Callable[[], T],
+        deadline: Deadline,
+        status: Callable[[], ReadRequestStatus | None],
+    ) -> T:
+        """``call()``; a passed deadline, or a request that is gone (404), is a read error."""
         try:
-            return future.result()
+            return call()
         except AnaplanTimeoutError:
             gone = False
         except NotFoundError as error:
             if error.status_code != 404:
                 raise
             gone = True
-        raise self._gone_error() if gone else self._timeout_error(deadline, status)
+        raise self._gone_error() if gone else self._timeout_error(deadline, status())
 
     def _gone_error(self) -> ReadRequestCancelledError:
         """The request vanished while it was read: deleted by someone else, or expired."""
