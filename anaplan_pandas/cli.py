@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import sys
 import threading
 import time
@@ -270,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(parser.prog, f"cannot write the output: {error}")
         return EXIT_FILE
     except AnaplanError as error:
-        _say(parser.prog, str(error))
+        _say(parser.prog, str(error), args)
         return _exit_status(error)
     except Terminated:
         print(f"{parser.prog}: terminated (SIGTERM); the read request was deleted",
@@ -303,10 +304,15 @@ _IN_COMMAND_TERMS = (
 )
 
 
-def _say(prog: str, message: str) -> None:
+def _say(prog: str, message: str, args: argparse.Namespace | None = None) -> None:
     """Print an error in the command's terms, with the command's one prefix."""
     for python, command in _IN_COMMAND_TERMS:
         message = message.replace(python, command)
+    where = " ".join(shlex.quote(str(getattr(args, a, "") or "")) for a in ("workspace", "model"))
+    for kind in ("workspace", "model", "module", "view", "list"):
+        message = message.replace(f"ap.{kind}s() lists them",
+                                  f"anaplan-pandas ls {kind}s {where} lists them".replace(
+                                      " ''", ""))
     print(f"{prog}: error: {message}", file=sys.stderr)
 
 

@@ -88,12 +88,14 @@ class Catalog:
     def target(self, kind: ObjectKind, workspace: object, model: object, obj: object) -> Target:
         """Resolve names (or check ids) into the :class:`Target` of a read."""
         ws, m = self.model_ids(workspace, model)
+        names = (_typed_name(workspace, check_workspace_id), _typed_name(model, check_model_id))
         if _is_id(lambda v: check_object_id(v, kind), obj):
-            return Target.of(kind, ws, m, obj)
+            return Target.of(kind, ws, m, obj).named(*names, None)
         name = _name(obj, f"{kind}_id")
         listing = self.views(ws, m) if kind == "view" else self.lists(ws, m)
-        object_id = self._by_name(listing, kind, name, f"model {m}")
-        return Target.of(kind, ws, m, object_id)
+        where = f"model {names[1]!r}" if names[1] else f"model {m}"
+        object_id = self._by_name(listing, kind, name, where)
+        return Target.of(kind, ws, m, object_id).named(*names, name)
 
     def _listing(self, path: str, key: str, what: str, **params: Any) -> pd.DataFrame:
         """Every item of a listing, page by page.
@@ -145,7 +147,7 @@ class Catalog:
         close = difflib.get_close_matches(name, names.tolist(), n=5, cutoff=0.5)
         hint = ("Close matches: " + ", ".join(
             f"{c!r} ({listing[names == c]['id'].iloc[0]})" for c in close
-        ) + ".") if close else f"There are {len(listing)} {kind}s; list them to find yours."
+        ) + ".") if close else f"There are {len(listing)} {kind}s: ap.{kind}s() lists them."
         raise NotFoundError(f"No {kind} named {name!r} in {where}. {hint}")
 
 
@@ -155,6 +157,11 @@ def _is_id(check: Any, value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _typed_name(value: object, check: Any) -> str | None:
+    """``value`` if the user named the object, ``None`` if they gave its id."""
+    return None if _is_id(check, value) else str(value).strip()
 
 
 def _name(value: object, argument: str) -> str:

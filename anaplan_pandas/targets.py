@@ -6,8 +6,9 @@ Ids are checked before any request is sent, so a wrong-shaped id fails at once w
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 ObjectKind = Literal["view", "list"]
@@ -108,6 +109,9 @@ class Target:
     workspace_id: str
     model_id: str
     object_id: str
+    #: The workspace, model and object as the user named them (``None`` where an id was
+    #: given), so that messages name them the same way.
+    names: tuple[str | None, str | None, str | None] | None = field(default=None, compare=False)
 
     @classmethod
     def of(
@@ -131,8 +135,20 @@ class Target:
         )
 
     def describe(self) -> str:
-        """A phrase naming the object for error messages and progress displays."""
-        return (
-            f"{self.kind} {self.object_id} in model {self.model_id} "
-            f"(workspace {self.workspace_id})"
-        )
+        """A phrase naming the object for error messages and progress displays.
+
+        Examples
+        --------
+        >>> t = Target.of("view", "8a8196b15b7dbae6015b8694411d13fe",
+        ...               "75A40874E6B64FA3AE0743278996850F", 101000000001)
+        >>> t.named("Sales", "FP&A", "Revenue").describe()
+        "view 'Revenue' (101000000001) in model 'FP&A' (workspace 'Sales')"
+        """
+        workspace, model, obj = self.names or (None, None, None)
+        thing = f"{obj!r} ({self.object_id})" if obj else self.object_id
+        return (f"{self.kind} {thing} in model {repr(model) if model else self.model_id} "
+                f"(workspace {repr(workspace) if workspace else self.workspace_id})")
+
+    def named(self, workspace: str | None, model: str | None, obj: str | None) -> Target:
+        """The same target, remembering the names the user gave (``None`` for ids)."""
+        return dataclasses.replace(self, names=(workspace, model, obj))

@@ -82,3 +82,20 @@ def test_the_command_prints_the_request_id_as_soon_as_it_exists(sim, environment
 def test_the_simulator_gives_the_rows_asked_for():
     with Simulator(revenue_rows=2_001) as sim:
         assert sim.expected_frame("view", REVENUE_VIEW_ID).num_rows == 2_001
+
+
+def test_messages_name_objects_as_the_user_typed_them(sim, connection):
+    sim.configure(faults=Faults(fail_after_pages=1))
+    with pytest.raises(ap.ExportFailedError) as caught:
+        ap.read_view("Sales Planning", "FP&A Model", "Revenue Plan", **connection)
+    message = str(caught.value)
+    assert "view 'Revenue Plan' (102000000001) in model 'FP&A Model'" in message
+    assert "(workspace 'Sales Planning')" in message
+
+
+def test_an_unknown_view_names_the_command_that_lists_them(sim, environment, tmp_path, capsys):
+    status = main(["read-view", "Sales Planning", "FP&A Model", "Nothing Like It",
+                   "-o", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert status == 4
+    assert "anaplan-pandas ls views 'Sales Planning' 'FP&A Model' lists them" in err
