@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from anaplan_pandas.call import ReadCall
-from anaplan_pandas.options import ReadOptions, check_export_type
+from anaplan_pandas.options import ReadOptions
 from anaplan_pandas.progress import (
     ProgressChoice,
     ProgressDisplay,
@@ -25,6 +25,7 @@ from anaplan_pandas.progress import (
     in_jupyter,
     make_progress,
 )
+from anaplan_pandas.read_request import check_export_type
 
 if TYPE_CHECKING:
     from anaplan_pandas.connection import Connection

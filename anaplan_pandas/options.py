@@ -13,7 +13,7 @@ from typing import Any, Literal
 import requests
 
 from anaplan_pandas.frames import DtypeBackend, Layout
-from anaplan_pandas.read_request import EXPORT_TYPES, PollSchedule
+from anaplan_pandas.read_request import PollSchedule
 from anaplan_pandas.settings import region_hosts
 from anaplan_pandas.targets import check_request_id
 from anaplan_pandas.transport import Compression
@@ -145,18 +145,6 @@ class ReadOptions:
         return PollSchedule(
             initial=self.poll_interval, maximum=self.max_poll_interval, timeout=self.timeout
         )
-
-
-def check_export_type(export_type: object) -> str:
-    """Return ``export_type`` if read requests offer it.
-
-    Examples
-    --------
-    >>> check_export_type("TABULAR_SINGLE_COLUMN")
-    'TABULAR_SINGLE_COLUMN'
-    """
-    _one_of("export_type", export_type, EXPORT_TYPES)
-    return str(export_type)
 
 
 def check_chunksize(chunksize: object) -> int | None:

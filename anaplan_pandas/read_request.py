@@ -69,6 +69,21 @@ EXPORT_TYPES = (
 )
 
 
+def check_export_type(export_type: object) -> str:
+    """Return ``export_type`` if read requests offer it.
+
+    Examples
+    --------
+    >>> check_export_type("TABULAR_SINGLE_COLUMN")
+    'TABULAR_SINGLE_COLUMN'
+    """
+    if export_type not in EXPORT_TYPES or not isinstance(export_type, str):
+        raise ValueError(
+            f"export_type must be one of {', '.join(EXPORT_TYPES)}, got {export_type!r}."
+        )
+    return export_type
+
+
 class RequestState(str, Enum):
     """The ``requestState`` values of a read request."""
 
@@ -270,11 +285,7 @@ class ReadRequest:
         :meth:`cancel` does.
         """
         if target.kind == "view":
-            if export_type not in EXPORT_TYPES:
-                raise ValueError(
-                    f"export_type must be one of {', '.join(EXPORT_TYPES)}, got {export_type!r}."
-                )
-            payload: dict[str, Any] | None = {"exportType": export_type}
+            payload: dict[str, Any] | None = {"exportType": check_export_type(export_type)}
         else:
             payload = {}
         response = transport.request(
@@ -392,8 +403,9 @@ class ReadRequest:
     def delete(self) -> ReadRequestStatus | None:
         """Delete the request on the server; a request already gone (404) is not an error.
 
-        The call gets a short deadline of its own (:data:`~anaplan_pandas.retry.
-        CLEANUP_SECONDS`), so that a read that ran out of time can still clean up.
+        The call gets a short deadline of its own
+        (:func:`~anaplan_pandas.retry.cleanup_deadline`), so that a read that ran out of time
+        can still clean up.
         """
         self._stop_downloads()
         with self._lock:

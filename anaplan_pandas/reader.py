@@ -16,8 +16,9 @@ import pandas as pd
 
 from anaplan_pandas.call import ReadCall
 from anaplan_pandas.files import FileFormat
-from anaplan_pandas.options import ReadOptions, check_chunksize, check_export_type
+from anaplan_pandas.options import ReadOptions, check_chunksize
 from anaplan_pandas.progress import ProgressChoice
+from anaplan_pandas.read_request import check_export_type
 
 if TYPE_CHECKING:
     from anaplan_pandas.connection import Connection
