@@ -18,6 +18,7 @@ at first) turns that column into text, with a warning, rather than failing the r
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
@@ -380,35 +381,32 @@ def tables_to_frame(
     promote = set(promote)
     columns: dict[str, pd.Series] = {}
     freed = 0
-    for name, type_ in zip(final.names, final.types, strict=True):
-        chunks = [
-            chunk if chunk.type == type_ else chunk.cast(type_)
-            for table in tables
-            for chunk in table.column(name).chunks
-        ]
-        column = pa.chunked_array(chunks, type=type_)
-        if name in promote and len(column) > column.null_count and (
-                checked or plain_numbers(column)):
-            column = _cast_side_by_side(column, pa.float64())
-        columns[name] = column.to_pandas(types_mapper=mapper)
-        freed += column.nbytes
-        del chunks, column
-        tables[:] = [table.drop_columns([name]) for table in tables]
-        if freed >= TRIM_BYTES:  # a hand-back costs milliseconds: only for a lot of memory
-            _hand_back_memory()
-            freed = 0
+    # Text-to-number casts are costly: one pool casts the chunks side by side, for every
+    # column to promote.
+    casting = (ThreadPoolExecutor(parse_workers(), thread_name_prefix="anaplan-cast")
+               if promote else contextlib.nullcontext())
+    with casting as pool:
+        for name, type_ in zip(final.names, final.types, strict=True):
+            chunks = [
+                chunk if chunk.type == type_ else chunk.cast(type_)
+                for table in tables
+                for chunk in table.column(name).chunks
+            ]
+            column = pa.chunked_array(chunks, type=type_)
+            if name in promote and len(column) > column.null_count and (
+                    checked or plain_numbers(column)):
+                column = pa.chunked_array(
+                    list(pool.map(lambda chunk: chunk.cast(pa.float64()), column.chunks)),
+                    type=pa.float64())
+            columns[name] = column.to_pandas(types_mapper=mapper)
+            freed += column.nbytes
+            del chunks, column
+            tables[:] = [table.drop_columns([name]) for table in tables]
+            if freed >= TRIM_BYTES:  # a hand-back costs milliseconds: only for a lot of memory
+                _hand_back_memory()
+                freed = 0
     tables.clear()
     return pd.DataFrame(columns, copy=False)
-
-
-def _cast_side_by_side(column: pa.ChunkedArray, type_: pa.DataType) -> pa.ChunkedArray:
-    """Cast a column's chunks on several threads (a text-to-number cast is costly)."""
-    chunks = column.chunks
-    if len(chunks) < 2:
-        return column.cast(type_)
-    with ThreadPoolExecutor(parse_workers(), thread_name_prefix="anaplan-cast") as pool:
-        return pa.chunked_array(list(pool.map(lambda chunk: chunk.cast(type_), chunks)),
-                                type=type_)
 
 
 def _hand_back_memory() -> None:

@@ -56,6 +56,7 @@ class RecordAligner:
     def __init__(self) -> None:
         self.header: bytes | None = None
         self.repeats_header: bool | None = None
+        self._width = 0  # fields in the header record
         self._carry = b""
         self._pages = 0
 
@@ -85,7 +86,7 @@ class RecordAligner:
             buffer, start = self._carry + page[start:], 0
         else:
             buffer = page
-        header = self.header
+        header, width = self.header, self._width
         if header is None:
             end = _first_record_end(buffer, start)
             if end < 0:
@@ -93,11 +94,12 @@ class RecordAligner:
                 self._pages += 1
                 return memoryview(b"")
             header = bytes(buffer[start:end])
+            width = len(_fields(header))
             start = end
         end = _last_record_end(buffer, start)
         if end > start:
-            _check_first_record(buffer, start, len(_fields(header)))
-        self.header = header
+            _check_first_record(buffer, start, width)
+        self.header, self._width = header, width
         if self._pages > 0:
             self.repeats_header = repeats
         self._pages += 1
