@@ -1,4 +1,4 @@
-"""anaplan-pandas: read Anaplan views and lists of any size into pandas DataFrames.
+"""anaplan-pandas: read Anaplan views, lists and exports of any size into pandas DataFrames.
 
 Examples
 --------
@@ -15,7 +15,15 @@ from anaplan_pandas.auth import AnaplanAuth, BasicAuth, TokenAuth
 from anaplan_pandas.background import BackgroundRead, start_list_read, start_view_read
 from anaplan_pandas.certificate import CertificateAuth
 from anaplan_pandas.connection import Connection, connect
-from anaplan_pandas.discovery import Catalog, lists, models, modules, views, workspaces
+from anaplan_pandas.discovery import (
+    Catalog,
+    exports,
+    lists,
+    models,
+    modules,
+    views,
+    workspaces,
+)
 from anaplan_pandas.exceptions import (
     AmbiguousNameError,
     AnaplanConnectionError,
@@ -33,6 +41,8 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
     full_traceback,
 )
+from anaplan_pandas.export_reader import read_export, save_export
+from anaplan_pandas.export_task import ExportTask, UnsupportedExportError
 from anaplan_pandas.oauth import OAuthDeviceAuth
 from anaplan_pandas.options import ReadOptions
 from anaplan_pandas.read_request import PollSchedule, ReadRequest, ReadRequestStatus, RequestState
@@ -58,6 +68,7 @@ __all__ = [
     "CertificateAuth",
     "Connection",
     "ExportFailedError",
+    "ExportTask",
     "ModelBusyError",
     "NotFoundError",
     "OAuthDeviceAuth",
@@ -76,14 +87,18 @@ __all__ = [
     "TokenAuth",
     "Transport",
     "UnexpectedResponseError",
+    "UnsupportedExportError",
     "__version__",
     "connect",
+    "exports",
     "full_traceback",
     "lists",
     "models",
     "modules",
+    "read_export",
     "read_list",
     "read_view",
+    "save_export",
     "save_list",
     "save_view",
     "start_list_read",

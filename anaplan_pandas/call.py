@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -69,6 +69,8 @@ class ReadCall:
     #: The id of the read request the call read last.
     request_id: str | None = None
     _axes: dict[str, list[str]] | None = None
+    #: What the source's id names, in messages.
+    noun: ClassVar[str] = "read request"
 
     def __post_init__(self) -> None:
         if self.connection is None:
@@ -314,9 +316,10 @@ class ReadCall:
             except ExportFailedError as failed:
                 if number > self.options.retries:
                     raise
-                text = (f"Export failed (read request {failed.request_id}, "
-                        f"{'deleted' if failed.deleted else 'kept'}); starting attempt "
-                        f"{number + 1} of {self.options.retries + 1}")
+                state = "" if failed.target.kind == "export" else (
+                    ", deleted" if failed.deleted else ", kept")
+                text = (f"Export failed ({self.noun} {failed.request_id}{state}); starting "
+                        f"attempt {number + 1} of {self.options.retries + 1}")
                 log.info(text)
                 if self.display is not None:
                     self.display.message(text)

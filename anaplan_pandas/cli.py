@@ -32,6 +32,7 @@ from anaplan_pandas.exceptions import (
     RateLimitError,
     ReadRequestError,
 )
+from anaplan_pandas.export_reader import save_export
 from anaplan_pandas.read_request import EXPORT_TYPES, ReadRequest
 from anaplan_pandas.reader import read_view, save_list, save_view
 from anaplan_pandas.signals import Terminated, stop_on_sigterm
@@ -112,9 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``anaplan-pandas`` command."""
     parser = argparse.ArgumentParser(
         prog="anaplan-pandas",
-        description="Read Anaplan views and lists into Parquet or CSV files, list what a "
-        "tenant holds, and manage read requests. Credentials come from the environment: "
-        "ANAPLAN_TOKEN, or ANAPLAN_USERNAME and ANAPLAN_PASSWORD (ANAPLAN_REGION, "
+        description="Read Anaplan views, lists and export actions into Parquet or CSV files, "
+        "list what a tenant holds, and manage read requests. Credentials come from the "
+        "environment: ANAPLAN_TOKEN, or ANAPLAN_USERNAME and ANAPLAN_PASSWORD (ANAPLAN_REGION, "
         "ANAPLAN_API_URL and ANAPLAN_AUTH_URL pick the hosts).",
         epilog="Exit status: 0 success, 1 other Anaplan error, 2 bad arguments, "
         "3 authentication refused, 4 not found or ambiguous, 5 export failed, cancelled or "
@@ -132,9 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--pages-per-second", type=float, default=8.0,
                              help="how fast the simulated export produces 50,000-row pages")
 
-    for kind in ("view", "list"):
+    for kind in ("view", "list", "export"):
         read = commands.add_parser(
-            f"read-{kind}", help=f"stream a {kind} into a .parquet or .csv file"
+            f"read-{kind}", help=f"stream a {kind} into a .parquet or .csv file" if kind != "export"
+            else "run an export action saved in the model and stream its file into a "
+                 ".parquet or .csv file"
         )
         _add_object(read, kind)
         read.add_argument("-o", "--output", required=True,
@@ -145,11 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
         read.add_argument("--timeout", type=float, help="give up after this many seconds")
         read.add_argument("--retries", type=int, default=0,
                           help="delete and restart a failed export this many times")
-        read.add_argument("--request-id",
-                          help="read an existing read request (one left running by a killed "
-                               "job, say) instead of starting a new one")
-        read.add_argument("--keep-request", action="store_true",
-                          help="leave the read request on the server at the end")
+        if kind == "export":
+            read.add_argument("--locale", default="en_US",
+                              help="locale the export runs in (default en_US)")
+        else:
+            read.add_argument("--request-id",
+                              help="read an existing read request (one left running by a "
+                                   "killed job, say) instead of starting a new one")
+            read.add_argument("--keep-request", action="store_true",
+                              help="leave the read request on the server at the end")
         read.add_argument("--quiet", action="store_true", help="no progress bar")
         _add_hosts(read)
 
@@ -161,8 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("request_id", help="the read request's id")
         _add_hosts(sub)
 
-    listing = commands.add_parser("ls", help="list workspaces, models, modules, views or lists")
-    listing.add_argument("what", choices=("workspaces", "models", "modules", "views", "lists"))
+    listing = commands.add_parser(
+        "ls", help="list workspaces, models, modules, views, lists or exports")
+    listing.add_argument("what", choices=("workspaces", "models", "modules", "views", "lists",
+                                          "exports"))
     listing.add_argument("workspace", nargs="?", help="workspace id or name")
     listing.add_argument("model", nargs="?", help="model id or name")
     _add_hosts(listing)
@@ -190,8 +199,13 @@ def _read(args: argparse.Namespace) -> None:
     kind = args.command.removeprefix("read-")
     options: dict[str, Any] = {"progress": None if args.quiet else "tqdm",
                                "retries": args.retries, "timeout": args.timeout,
-                               "request_id": args.request_id,
-                               "keep_request": args.keep_request, **_connection(args)}
+                               **_connection(args)}
+    if kind == "export":
+        rows = save_export(args.workspace, args.model, args.object, args.output,
+                           locale=args.locale, **options)
+        print(f"Wrote {rows:,} rows to {args.output}", file=sys.stderr)
+        return
+    options.update(request_id=args.request_id, keep_request=args.keep_request)
     if kind == "view":
         rows = save_view(args.workspace, args.model, args.object, args.output,
                          export_type=args.export_type, **options)
@@ -236,12 +250,13 @@ def _list(args: argparse.Namespace) -> None:
         if not (args.workspace and args.model):
             raise ValueError(f"ls {args.what} needs a workspace and a model (ids or names).")
         frame = getattr(catalog, args.what)(args.workspace, args.model)
-    columns = [c for c in ("id", "name", "moduleId", "activeState") if c in frame]
+    columns = [c for c in ("id", "name", "moduleId", "activeState", "exportType",
+                           "exportFormat") if c in frame]
     print(frame[columns].to_string(index=False) if len(frame) else f"no {args.what}")
 
 
-COMMANDS = {"read-view": _read, "read-list": _read, "status": _status, "delete": _delete,
-            "ls": _list}
+COMMANDS = {"read-view": _read, "read-list": _read, "read-export": _read, "status": _status,
+            "delete": _delete, "ls": _list}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -290,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 _IN_COMMAND_TERMS = (
     ("read_view(..., retries=2) deletes and restarts by itself", "--retries 2 deletes and "
      "restarts by itself"),
+    ("read_export(..., retries=2) does so by itself", "--retries 2 does so by itself"),
     ("Allow more time with timeout=", "Allow more time with --timeout"),
     ("without request_id=", "without --request-id"),
     ("ReadRequest.delete(), or anaplan-pandas delete", "anaplan-pandas delete"),
@@ -309,7 +325,7 @@ def _say(prog: str, message: str, args: argparse.Namespace | None = None) -> Non
     for python, command in _IN_COMMAND_TERMS:
         message = message.replace(python, command)
     where = " ".join(shlex.quote(str(getattr(args, a, "") or "")) for a in ("workspace", "model"))
-    for kind in ("workspace", "model", "module", "view", "list"):
+    for kind in ("workspace", "model", "module", "view", "list", "export"):
         message = message.replace(f"ap.{kind}s() lists them",
                                   f"anaplan-pandas ls {kind}s {where} lists them".replace(
                                       " ''", ""))

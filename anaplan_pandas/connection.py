@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import requests
 
-from anaplan_pandas import background, reader
+from anaplan_pandas import background, export_reader, reader
 from anaplan_pandas.discovery import Catalog
 from anaplan_pandas.retry import RetryPolicy
 from anaplan_pandas.transport import Compression, Transport, open_transport
@@ -91,6 +91,8 @@ class Connection:
     read_list = _bound(reader.read_list)
     save_view = _bound(reader.save_view)
     save_list = _bound(reader.save_list)
+    read_export = _bound(export_reader.read_export)
+    save_export = _bound(export_reader.save_export)
     start_view_read = _bound(background.start_view_read)
     start_list_read = _bound(background.start_list_read)
 
@@ -113,6 +115,10 @@ class Connection:
     def lists(self, workspace: str, model: str) -> pd.DataFrame:
         """The lists of a model (ids or names)."""
         return self.catalog.lists(workspace, model)
+
+    def exports(self, workspace: str, model: str) -> pd.DataFrame:
+        """The export actions saved in a model (ids or names)."""
+        return self.catalog.exports(workspace, model)
 
 
 def connect(

@@ -1,4 +1,4 @@
-"""Find your data by name: workspaces, models, modules, views and lists as DataFrames.
+"""Find your data by name: workspaces, models, modules, views, lists and exports as DataFrames.
 
 Analysts know their model by names, not 32-character ids. Every function that takes an id
 also takes a name: ``read_view("Sales Planning", "FP&A Model", "Revenue Plan")``. A name
@@ -69,6 +69,12 @@ class Catalog:
         _, m = self.model_ids(workspace, model)
         return self._listing(f"/models/{m}/lists", "lists", f"lists of model {m}")
 
+    def exports(self, workspace: str, model: str) -> pd.DataFrame:
+        """The export actions saved in a model: id, name, exportType, exportFormat, ..."""
+        ws, m = self.model_ids(workspace, model)
+        return self._listing(f"/workspaces/{ws}/models/{m}/exports", "exports",
+                             f"exports of model {m}")
+
     def workspace_id(self, workspace: object) -> str:
         """The id of a workspace given by id or name."""
         if _is_id(check_workspace_id, workspace):
@@ -92,7 +98,7 @@ class Catalog:
         if _is_id(lambda v: check_object_id(v, kind), obj):
             return Target.of(kind, ws, m, obj).named(*names, None)
         name = _name(obj, f"{kind}_id")
-        listing = self.views(ws, m) if kind == "view" else self.lists(ws, m)
+        listing = {"view": self.views, "list": self.lists, "export": self.exports}[kind](ws, m)
         where = f"model {names[1]!r}" if names[1] else f"model {m}"
         object_id = self._by_name(listing, kind, name, where)
         return Target.of(kind, ws, m, object_id).named(*names, name)
@@ -135,6 +141,9 @@ class Catalog:
         matches = listing[names == name]
         if matches.empty:
             matches = listing[names.str.casefold() == name.casefold()]
+        if matches.empty and kind == "export":  # "Revenue Plan" for "Revenue Plan.csv"
+            stems = names.str.replace(r"\.[A-Za-z0-9]{1,5}$", "", regex=True)
+            matches = listing[stems.str.casefold() == name.casefold()]
         if len(matches) == 1:
             return str(matches["id"].iloc[0])
         if len(matches) > 1:
@@ -230,6 +239,20 @@ def views(workspace: str, model: str, **connection: Any) -> pd.DataFrame:
     ['102000000001', '102000000002']
     """
     return _catalog(connection).views(workspace, model)
+
+
+def exports(workspace: str, model: str, **connection: Any) -> pd.DataFrame:
+    """List the export actions saved in a model: id, name, exportType, exportFormat, ...
+
+    Examples
+    --------
+    >>> from anaplan_pandas.simulator import Simulator
+    >>> with Simulator(revenue_rows=2880) as sim:
+    ...     print(exports("Sales Planning", "FP&A Model", auth=sim.credentials,
+    ...                   api_url=sim.api_url, auth_url=sim.auth_url)["name"].tolist()[:2])
+    ['Revenue Plan.csv', 'Price Book.txt']
+    """
+    return _catalog(connection).exports(workspace, model)
 
 
 def lists(workspace: str, model: str, **connection: Any) -> pd.DataFrame:

@@ -143,9 +143,9 @@ class ReadRequestError(AnaplanError):
     Attributes
     ----------
     request_id : str
-        Anaplan's id of the read request.
+        Anaplan's id of the read request (of the task, for a bulk export action).
     target : Target
-        The view or list being read, with its workspace and model.
+        The view, list or export action being read, with its workspace and model.
     deleted : bool
         Whether the request was deleted on the server before this error was raised.
     """
@@ -181,8 +181,18 @@ class ExportFailedError(ReadRequestError):
     """Anaplan finished the export with ``successful: false``.
 
     Anaplan's advice is to delete the failed request and start a new one; ``read_view`` and
-    ``read_list`` delete it for you and can retry by themselves (``retries=``).
+    ``read_list`` delete it for you and can retry by themselves (``retries=``). For a bulk
+    export action (``read_export``) :attr:`details` holds what Anaplan said of the failed
+    task, and :attr:`failure_dump` whether it kept a dump of the rows that failed.
     """
+
+    details: list = []  # noqa: RUF012 (never mutated; set per instance)
+    failure_dump: bool = False
+
+    @property
+    def export_id(self) -> str | None:
+        """The export action's id, or ``None`` when a view or list was read."""
+        return self.target.object_id if self.target.kind == "export" else None
 
 
 class ReadRequestCancelledError(ReadRequestError):

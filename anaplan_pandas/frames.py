@@ -127,6 +127,7 @@ class TableBuilder:
         *,
         categorical: bool = True,
         whole: bool = True,
+        separator: str = ",",
     ) -> None:
         self.columns = unique_names(columns)
         plan = plan or ColumnPlan()
@@ -151,7 +152,7 @@ class TableBuilder:
                 self._fixed[name] = plan.types[name]
             elif not plan.infer:
                 self._fixed[name] = _TEXT
-        self._parse_options = pacsv.ParseOptions(newlines_in_values=True)
+        self._parse_options = pacsv.ParseOptions(delimiter=separator, newlines_in_values=True)
         self._parsed = 0
 
     @property
@@ -504,12 +505,19 @@ class CsvPageParser:
     """
 
     def __init__(
-        self, plan: ColumnPlan | None = None, *, categorical: bool = True, whole: bool = True
+        self,
+        plan: ColumnPlan | None = None,
+        *,
+        categorical: bool = True,
+        whole: bool = True,
+        separator: str = ",",
+        slices: bool = False,
     ) -> None:
         self.plan = plan or ColumnPlan()
         self.categorical = categorical
         self.whole = whole  # the tables will be assembled at the end (numbers settled)
-        self.aligner = RecordAligner()
+        self.separator = separator
+        self.aligner = RecordAligner(separator=separator, slices=slices)
         self.builder: TableBuilder | None = None
 
     def feed(self, page: bytes) -> pa.Table | None:
@@ -641,7 +649,8 @@ class CsvPageParser:
     def _ensure_builder(self) -> None:
         if self.builder is None and self.aligner.header:
             self.builder = TableBuilder(
-                self.aligner.columns, self.plan, categorical=self.categorical, whole=self.whole
+                self.aligner.columns, self.plan, categorical=self.categorical, whole=self.whole,
+                separator=self.separator,
             )
 
 

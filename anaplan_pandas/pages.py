@@ -7,7 +7,11 @@ module is right in every case:
 - a page ends in the middle of a record, even inside a quoted field or a multi-byte
   character (the partial record is carried into the next page);
 - a UTF-8 byte order mark starts a page;
-- records end in ``\n`` or ``\r\n``.
+- records end in ``\n`` or ``\r\n``;
+- fields are separated by a comma, a tab or another single character.
+
+Bulk export files come in byte slices (``slices=True``): no header is repeated, and only
+the first slice may start with a byte order mark.
 
 A page that cannot be part of the data is refused with :class:`BrokenPageError` before
 anything of it is taken, so that it can be downloaded again: a page without the header
@@ -53,7 +57,9 @@ class RecordAligner:
     anaplan_pandas.pages.BrokenPageError: its first record has 1 field(s) where the header has 2
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, separator: str = ",", slices: bool = False) -> None:
+        self.separator = separator
+        self.slices = slices
         self.header: bytes | None = None
         self.repeats_header: bool | None = None
         self._width = 0  # fields in the header record
@@ -63,16 +69,17 @@ class RecordAligner:
     @property
     def columns(self) -> list[str]:
         """The column names from the header record (empty before the header is known)."""
-        return _fields(self.header) if self.header else []
+        return _fields(self.header, self.separator) if self.header else []
 
     def feed(self, page: bytes) -> memoryview:
         """Take the next page; return the whole records it completes (possibly empty).
 
         Raises :class:`BrokenPageError`, taking nothing, for a page that does not fit.
         """
-        start = len(BOM) if page.startswith(BOM) else 0
+        first = self._pages == 0
+        start = len(BOM) if page.startswith(BOM) and (first or not self.slices) else 0
         repeats = self.repeats_header
-        if self._pages > 0 and self.header is not None:
+        if not first and not self.slices and self.header is not None:
             has_header = page.startswith(self.header, start)
             if repeats is None:
                 repeats = has_header
@@ -94,11 +101,11 @@ class RecordAligner:
                 self._pages += 1
                 return memoryview(b"")
             header = bytes(buffer[start:end])
-            width = len(_fields(header))
+            width = len(_fields(header, self.separator))
             start = end
         end = _last_record_end(buffer, start)
         if end > start:
-            _check_first_record(buffer, start, width)
+            _check_first_record(buffer, start, width, self.separator)
         self.header, self._width = header, width
         if self._pages > 0:
             self.repeats_header = repeats
@@ -119,14 +126,14 @@ class RecordAligner:
         return memoryview(rest)
 
 
-def _fields(record: bytes) -> list[str]:
+def _fields(record: bytes, separator: str = ",") -> list[str]:
     text = record.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
-    return next(csv.reader(io.StringIO(text, newline="")), [""])
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [""])
 
 
-def _check_first_record(buffer: bytes, start: int, expected: int) -> None:
+def _check_first_record(buffer: bytes, start: int, expected: int, separator: str) -> None:
     end = _first_record_end(buffer, start)
-    fields = len(_fields(bytes(buffer[start:end])))
+    fields = len(_fields(bytes(buffer[start:end]), separator))
     if fields != expected:
         raise BrokenPageError(
             f"its first record has {fields} field(s) where the header has {expected}"

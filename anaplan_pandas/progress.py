@@ -7,10 +7,12 @@ be drawn), :class:`WidgetProgress` as an ipywidgets panel (Jupyter), :class:`NoP
 at all. ``progress="auto"`` picks the widget inside a Jupyter kernel, the bar in a terminal,
 plain lines elsewhere.
 
-Anaplan does not say how many pages an export will have until it is ``COMPLETE``. While it
-runs, the displays count up (pages, rows, MB) and show no percentage and no bar that could
-read as nearly done; the bar appears, determinate, once the total is known. A read that ends
-early shows where it stopped.
+Anaplan does not say how many pages a read request will have until it is ``COMPLETE``.
+While it runs, the displays count up (pages, rows, MB) and show no percentage and no bar that
+could read as nearly done; the bar appears, determinate, once the total is known. A bulk
+export task is different: Anaplan reports its ``progress`` as a fraction, so the bar shows
+that percentage (with ``currentStep``) while it runs, then the chunks of its file. A read that
+ends early shows where it stopped.
 """
 
 from __future__ import annotations
@@ -48,8 +50,20 @@ class ReadProgress:
     total_pages: int | None = None
     rows: int = 0
     bytes: int = 0
+    #: An export task's own progress (0 to 1) and ``currentStep``; ``None`` for read requests.
+    fraction: float | None = None
+    step: str = ""
+    #: What is downloaded: read-request pages, or the chunks of an export's file.
+    unit: str = "page"
+    #: What ``request_id`` names: a read request, or an export task.
+    noun: str = "read request"
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+
+    @property
+    def exporting(self) -> bool:
+        """Whether an export task runs, reporting its own percentage."""
+        return self.fraction is not None and self.total_pages is None
 
     @property
     def elapsed(self) -> float:
@@ -58,7 +72,11 @@ class ReadProgress:
 
     def summary(self) -> str:
         """One line describing where the read stands."""
-        pages = f"{self.downloaded_pages} of {self.available_pages} pages downloaded"
+        if self.exporting:
+            step = f" ({self.step})" if self.step else ""
+            return (f"{self.label}: {self.state}, export {self.fraction or 0:.0%} done{step}, "
+                    f"{self.elapsed:,.1f} s")
+        pages = f"{self.downloaded_pages} of {self.available_pages} {self.unit}s downloaded"
         if self.total_pages is None:
             pages += " (export running)"
         mb = self.bytes / 1e6
@@ -79,22 +97,33 @@ class ProgressDisplay:
         self.progress = ReadProgress(label)
         self.error: BaseException | None = None
 
-    def start(self, request_id: str, *, kept: bool = False) -> None:
-        """A read request was started (or restarted, or attached to); ``kept``: not deleted."""
+    def start(self, request_id: str, *, kept: bool = False, noun: str = "read request"
+              ) -> None:
+        """A read request was started (or restarted, or attached to); ``kept``: not deleted.
+
+        ``noun`` says what the id names (``"export task"`` for a bulk export).
+        """
         self.progress.request_id = request_id
+        self.progress.noun = noun
+        self.progress.unit = "page" if noun == "read request" else "chunk"
         self.announce(request_id, kept)
         self.progress.state = "STARTED"
         self.progress.available_pages = self.progress.downloaded_pages = 0
-        self.progress.total_pages = None
+        self.progress.total_pages = self.progress.fraction = None
         self.progress.rows = self.progress.bytes = 0
         self.render()
 
-    def on_status(self, status: ReadRequestStatus) -> None:
-        """Record a status answer."""
+    def on_status(self, status: ReadRequestStatus | Any) -> None:
+        """Record a status answer: a read request's, or an export task's (its fraction)."""
         self.progress.state = status.state
-        self.progress.available_pages = status.available_pages
-        if status.is_complete:
-            self.progress.total_pages = status.available_pages
+        if not hasattr(status, "available_pages"):  # an export task reports a fraction
+            self.progress.fraction = status.progress or 0.0
+            self.progress.step = status.step
+        else:
+            self.progress.unit = getattr(status, "unit", "page")
+            self.progress.available_pages = status.available_pages
+            if status.is_complete:
+                self.progress.total_pages = status.available_pages
         self.render()
 
     def on_page(self, page_no: int, size: int) -> None:
@@ -127,7 +156,7 @@ class ProgressDisplay:
         if self.error is None:
             return self.progress.state
         if isinstance(self.error, KeyboardInterrupt):
-            return "interrupted; the read request was deleted"
+            return f"interrupted; {_cleanup_said(self.progress.noun)}"
         return f"failed ({type(self.error).__name__})"
 
     def render(self) -> None:
@@ -174,16 +203,21 @@ class TqdmProgress(ProgressDisplay):
         self.bar = tqdm(total=None, desc=label, **options)
 
     def render(self) -> None:
-        """Move the bar to the model's counts."""
+        """Move the bar to the model's counts (to the export's percentage while it runs)."""
         p = self.progress
-        if self.bar.total != p.total_pages:
-            self.bar.total = p.total_pages  # None while the export runs: no percentage
-        self.bar.n = p.downloaded_pages
-        running = "" if p.total_pages is not None else ", export running"
-        self.bar.set_postfix_str(
-            f"{self.outcome}{running}, {p.available_pages} available, {p.rows:,} rows, "
-            f"{p.bytes / 1e6:,.1f} MB", refresh=False
-        )
+        if p.exporting:
+            self.bar.unit, self.bar.total, self.bar.n = "%", 100, round(100 * (p.fraction or 0))
+            self.bar.set_postfix_str(f"{self.outcome}, exporting: {p.step}", refresh=False)
+        else:
+            self.bar.unit = p.unit
+            if self.bar.total != p.total_pages:
+                self.bar.total = p.total_pages  # None while the export runs: no percentage
+            self.bar.n = p.downloaded_pages
+            running = "" if p.total_pages is not None else ", export running"
+            self.bar.set_postfix_str(
+                f"{self.outcome}{running}, {p.available_pages} available, {p.rows:,} rows, "
+                f"{p.bytes / 1e6:,.1f} MB", refresh=False
+            )
         if p.finished is not None:
             self.bar.refresh()
         else:
@@ -191,7 +225,7 @@ class TqdmProgress(ProgressDisplay):
 
     def announce(self, request_id: str, kept: bool) -> None:
         """Write the request id above the bar, at once (a scheduler's log keeps it)."""
-        self.bar.write(_announcement(self.progress.label, request_id, kept), file=self.file)
+        self.bar.write(_announcement(self.progress, kept), file=self.file)
         self.file.flush()
 
     def close(self) -> None:
@@ -227,7 +261,7 @@ class LineProgress(ProgressDisplay):
 
     def announce(self, request_id: str, kept: bool) -> None:
         """Write the request id at once (a scheduler's log keeps it)."""
-        self.message(_announcement(self.progress.label, request_id, kept))
+        self.message(_announcement(self.progress, kept))
 
     def render(self) -> None:
         """Write a line when the state changes, now and then, and at the end."""
@@ -237,8 +271,11 @@ class LineProgress(ProgressDisplay):
         if outcome != state or now - when >= self.every or self.progress.finished is not None:
             self._said = (outcome, now)
             p = self.progress
+            if p.exporting:
+                print(p.summary(), file=self.file, flush=True)
+                return
             total = f" of {p.total_pages}" if p.total_pages is not None else ""
-            print(f"{p.label}: {outcome}, {p.downloaded_pages}{total} pages, {p.rows:,} rows, "
+            print(f"{p.label}: {outcome}, {p.downloaded_pages}{total} {p.unit}s, {p.rows:,} rows, "
                   f"{p.bytes / 1e6:,.1f} MB, {p.elapsed:,.1f} s", file=self.file, flush=True)
 
     def message(self, text: str) -> None:
@@ -246,10 +283,20 @@ class LineProgress(ProgressDisplay):
         print(text, file=self.file, flush=True)
 
 
-def _announcement(label: str, request_id: str, kept: bool) -> str:
-    after = ("it will be kept: read it again with request_id= (or --request-id)" if kept
-             else "it is deleted when the read ends")
-    return f"{label}: read request {request_id}; {after}"
+def _announcement(progress: ReadProgress, kept: bool) -> str:
+    if progress.noun != "read request":
+        after = "Anaplan keeps the file it writes"
+    elif kept:
+        after = "it will be kept: read it again with request_id= (or --request-id)"
+    else:
+        after = "it is deleted when the read ends"
+    return f"{progress.label}: {progress.noun} {progress.request_id}; {after}"
+
+
+def _cleanup_said(noun: str) -> str:
+    if noun == "read request":
+        return "the read request was deleted"
+    return f"the {noun} goes on in Anaplan, which keeps the file it writes"
 
 
 class WidgetProgress(ProgressDisplay):
@@ -293,27 +340,33 @@ class WidgetProgress(ProgressDisplay):
         self.bar.layout.visibility = "visible" if known or p.state == "DONE" else "hidden"
         self.bar.max = max(p.total_pages or p.downloaded_pages, 1)
         self.bar.value = min(p.downloaded_pages, self.bar.max)
-        if isinstance(self.error, KeyboardInterrupt):
+        self.bar.description = f"{p.unit}s"
+        if p.exporting and self.error is None:
+            self.bar.layout.visibility = "visible"
+            self.bar.description = "export"
+            self.bar.max, self.bar.value = 100, round(100 * (p.fraction or 0))
+            text = html.escape(p.summary())
+        elif isinstance(self.error, KeyboardInterrupt):
             self.bar.bar_style = "warning"
-            text = (f"<b>Interrupted</b> after {p.downloaded_pages} pages and {p.rows:,} rows; "
-                    "the read request was deleted.")
+            text = (f"<b>Interrupted</b> after {p.downloaded_pages} {p.unit}s and {p.rows:,} "
+                    f"rows; {_cleanup_said(p.noun)}.")
         elif self.error is not None:
             self.bar.bar_style = "danger"
             text = f"<b>{type(self.error).__name__}</b>: {html.escape(str(self.error))}"
         elif not known and p.state != "DONE":
             text = html.escape(
-                f"Export running: {p.downloaded_pages} pages read so far ({p.available_pages} "
+                f"Export running: {p.downloaded_pages} {p.unit}s read so far ({p.available_pages} "
                 f"available), {p.rows:,} rows, {p.bytes / 1e6:,.1f} MB, {p.elapsed:,.1f} s")
         elif p.state == "DONE":
             self.bar.bar_style = "success"
             self.bar.value = self.bar.max
             text = (
-                f"Read {p.rows:,} rows from {p.downloaded_pages} pages "
+                f"Read {p.rows:,} rows from {p.downloaded_pages} {p.unit}s "
                 f"({p.bytes / 1e6:,.1f} MB) in {p.elapsed:,.1f} s."
             )
         else:
             text = html.escape(p.summary())
-        request = f" — request {p.request_id}" if p.request_id else ""
+        request = f" — {p.noun} {p.request_id}" if p.request_id else ""
         self.text.value = f"{text}<br><small>{html.escape(p.label)}{request}</small>"
 
 

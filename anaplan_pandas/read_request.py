@@ -19,10 +19,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-import pandas as pd
-import pyarrow as pa
 import requests
 
 from anaplan_pandas.exceptions import (
@@ -35,14 +33,9 @@ from anaplan_pandas.exceptions import (
     ReadRequestTimeoutError,
     UnexpectedResponseError,
 )
-from anaplan_pandas.frames import (
-    ColumnPlan,
-    CsvPageParser,
-    DtypeBackend,
-    PageParseError,
-    to_frame,
-)
+from anaplan_pandas.frames import ColumnPlan
 from anaplan_pandas.metadata import list_column_plan, view_column_plan
+from anaplan_pandas.page_stream import NoObserver, PageStream, ReadObserver
 from anaplan_pandas.retry import Deadline, cleanup_deadline, current_deadline, deadline_scope
 from anaplan_pandas.targets import Target, check_request_id
 from anaplan_pandas.transport import BrokenBodyError, Transport, gunzip
@@ -200,31 +193,7 @@ class PollSchedule:
         return self._current
 
 
-class ReadObserver(Protocol):
-    """Receives the progress of a read (a progress display implements this)."""
-
-    def on_status(self, status: ReadRequestStatus) -> None:
-        """A status answer arrived."""
-
-    def on_page(self, page_no: int, size: int) -> None:
-        """Page ``page_no`` (``size`` bytes) was handed on, in order."""
-
-    def on_rows(self, rows: int) -> None:
-        """``rows`` more rows were parsed."""
-
-
-class _NoObserver:
-    def on_status(self, status: ReadRequestStatus) -> None:
-        pass
-
-    def on_page(self, page_no: int, size: int) -> None:
-        pass
-
-    def on_rows(self, rows: int) -> None:
-        pass
-
-
-class ReadRequest:
+class ReadRequest(PageStream):
     """A handle on one large read request of a view or list.
 
     Use it as a context manager: leaving the ``with`` block deletes the request on the
@@ -471,7 +440,7 @@ class ReadRequest:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}.")
         schedule = schedule or PollSchedule()
-        observer = observer or _NoObserver()
+        observer = observer or NoObserver()
         deadline = current_deadline()
         if schedule.timeout is not None:
             own = Deadline.after(schedule.timeout)
@@ -600,98 +569,9 @@ class ReadRequest:
             return view_column_plan(self.transport, self.target, self.export_type)
         return list_column_plan(self.transport, self.target)
 
-    def iter_tables(
-        self,
-        *,
-        plan: ColumnPlan | None = None,
-        categorical: bool = True,
-        schedule: PollSchedule | None = None,
-        max_workers: int = 4,
-        observer: ReadObserver | None = None,
-    ) -> Iterator[pa.Table]:
-        """Yield the rows of each page as an Arrow table, in order, as pages arrive.
-
-        Column types are fixed from the first page; a column of unknown type that is blank
-        or looks numeric there stays text (only :meth:`to_table` and :meth:`to_frame`, which
-        see all the data, turn it into numbers). An empty view
-        yields one empty table with its columns. ``plan`` defaults to :meth:`column_plan`.
-        """
-        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical,
-                               whole=False)
-        yield from self._tables(parser, schedule, max_workers, observer or _NoObserver())
-
-    def iter_frames(
-        self, *, dtype_backend: DtypeBackend | None = None, **options: Any
-    ) -> Iterator[pd.DataFrame]:
-        """Yield one DataFrame per page as pages arrive; options as :meth:`iter_tables`."""
-        for table in self.iter_tables(**options):
-            yield to_frame(table, dtype_backend=dtype_backend)
-
-    def to_table(
-        self,
-        *,
-        plan: ColumnPlan | None = None,
-        categorical: bool = True,
-        schedule: PollSchedule | None = None,
-        max_workers: int = 4,
-        observer: ReadObserver | None = None,
-    ) -> pa.Table:
-        """Read every page and return one Arrow table (concatenated, not copied)."""
-        parser, tables = self._collect(plan, categorical, schedule, max_workers, observer)
-        return parser.table(tables)
-
-    def to_frame(
-        self,
-        *,
-        plan: ColumnPlan | None = None,
-        categorical: bool = True,
-        schedule: PollSchedule | None = None,
-        max_workers: int = 4,
-        observer: ReadObserver | None = None,
-        dtype_backend: DtypeBackend | None = None,
-    ) -> pd.DataFrame:
-        """Read every page and return one DataFrame; options as :meth:`to_table`.
-
-        The DataFrame is built column by column from the pages' tables, freeing each
-        column's Arrow memory as it goes, which keeps the peak low.
-        """
-        parser, tables = self._collect(plan, categorical, schedule, max_workers, observer)
-        return parser.frame(tables, dtype_backend)
-
-    def _collect(
-        self,
-        plan: ColumnPlan | None,
-        categorical: bool,
-        schedule: PollSchedule | None,
-        max_workers: int,
-        observer: ReadObserver | None,
-    ) -> tuple[CsvPageParser, list[pa.Table]]:
-        """The parser that read every page, and every page's table."""
-        parser = CsvPageParser(plan or self.column_plan(), categorical=categorical)
-        tables = list(self._tables(parser, schedule, max_workers, observer or _NoObserver()))
-        return parser, tables
-
-    def _tables(
-        self,
-        parser: CsvPageParser,
-        schedule: PollSchedule | None,
-        max_workers: int,
-        observer: ReadObserver,
-    ) -> Iterator[pa.Table]:
-        pages = self.iter_pages(schedule=schedule, max_workers=max_workers, observer=observer)
-        empty = True
-        try:
-            for table in parser.tables(pages, refetch=self._refetch):
-                observer.on_rows(table.num_rows)
-                empty = False
-                yield table
-            if empty and parser.builder is not None:
-                yield parser.schema.empty_table()
-        except PageParseError as error:
-            raise UnexpectedResponseError(
-                f"The CSV of {error.where} of {self.describe()} could not be parsed: "
-                f"{error.reason}"
-            ) from error
+    def refetcher(self) -> Callable[[int], bytes]:
+        """Pages that do not fit the data are downloaded again."""
+        return self._refetch
 
     def _raise_if_ended(self, status: ReadRequestStatus) -> None:
         if status.is_failed:

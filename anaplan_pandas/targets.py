@@ -1,4 +1,4 @@
-"""What is being read: a view or a list, in a model, in a workspace.
+"""What is being read: a view, a list or an export action, in a model, in a workspace.
 
 Ids are checked before any request is sent, so a wrong-shaped id fails at once with a
 ``ValueError`` instead of starting a read request that can only fail.
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-ObjectKind = Literal["view", "list"]
+ObjectKind = Literal["view", "list", "export"]
 
 _HEX32 = re.compile(r"[0-9A-Fa-f]{32}")
 _NUMERIC_ID = re.compile(r"[0-9]{1,20}")
@@ -95,7 +95,7 @@ def _check_hex32(value: object, name: str, example: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """A view or list in a model: the object of a read request.
+    """A view, list or export action in a model: the object of a read.
 
     Examples
     --------
@@ -118,8 +118,8 @@ class Target:
         cls, kind: ObjectKind, workspace_id: object, model_id: object, object_id: object
     ) -> Target:
         """Build a target from user input, checking the shape of every id."""
-        if kind not in ("view", "list"):
-            raise ValueError(f"kind must be 'view' or 'list', got {kind!r}.")
+        if kind not in ("view", "list", "export"):
+            raise ValueError(f"kind must be 'view', 'list' or 'export', got {kind!r}.")
         return cls(
             kind,
             check_workspace_id(workspace_id),

@@ -39,7 +39,9 @@ EXPECTED_OUTPUT = {
                                 "left on the server: []"],
     "03_big_views": ["same as read_view: True", "5 chunks", "DONE (500000, 8)"],
     "04_finding_your_data": ["Sales Planning", "Close matches: 'Revenue Plan' (102000000001)",
-                             "Line Items", "data calls: 1 | read request calls: 0"],
+                             "Line Items", "data calls: 1 | read request calls: 0",
+                             "Price Book.txt", "'List Price': 'float64'",
+                             "writes 'application/vnd.ms-excel', not delimited text"],
 }
 
 

@@ -122,7 +122,9 @@ class ExportPages:
         return body
 
 
-def encode_rows(table: pa.Table, eol: str = "\n") -> tuple[memoryview, np.ndarray]:
+def encode_rows(
+    table: pa.Table, eol: str = "\n", separator: str = ","
+) -> tuple[memoryview, np.ndarray]:
     r"""Encode every row as one CSV record; return the bytes and the record offsets.
 
     Examples
@@ -134,8 +136,9 @@ def encode_rows(table: pa.Table, eol: str = "\n") -> tuple[memoryview, np.ndarra
     if table.num_rows == 0:
         return memoryview(b""), np.zeros(1, dtype=np.int64)
     text = pa.large_string()
-    fields = [pc.fill_null(_encode_column(column), pa.scalar("", text)) for column in table.columns]
-    records = pc.binary_join_element_wise(*fields, pa.scalar(",", text))
+    fields = [pc.fill_null(_encode_column(column, separator), pa.scalar("", text))
+              for column in table.columns]
+    records = pc.binary_join_element_wise(*fields, pa.scalar(separator, text))
     lines = pc.binary_join_element_wise(records, pa.scalar(eol, text), pa.scalar("", text))
     lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
     _, offsets_buffer, data = lines.buffers()
@@ -146,11 +149,11 @@ def encode_rows(table: pa.Table, eol: str = "\n") -> tuple[memoryview, np.ndarra
     return body, offsets - offsets[0]
 
 
-def _encode_column(column: pa.ChunkedArray) -> pa.Array:
+def _encode_column(column: pa.ChunkedArray, separator: str = ",") -> pa.Array:
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         encoded = column.combine_chunks().dictionary_encode()
         escaped = [
-            None if value is None else _escape(value)
+            None if value is None else _escape(value, separator)
             for value in encoded.dictionary.to_pylist()
         ]
         return pa.DictionaryArray.from_arrays(
@@ -161,10 +164,23 @@ def _encode_column(column: pa.ChunkedArray) -> pa.Array:
     return pc.cast(column, pa.large_string())
 
 
-def _escape(value: str) -> str:
-    if any(ch in value for ch in ',"\n\r'):
+def _escape(value: str, separator: str = ",") -> str:
+    if any(ch in value for ch in f'{separator}"\n\r'):
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+def encode_csv(table: pa.Table, separator: str = ",", *, header: bool = True) -> bytes:
+    r"""The whole table as one delimited text file (UTF-8), with or without its header row.
+
+    Examples
+    --------
+    >>> encode_csv(pa.table({"Item": ["a\tb"], "Value": [1.5]}), "\t")
+    b'Item\tValue\n"a\tb"\t1.5\n'
+    """
+    body, _ = encode_rows(table, separator=separator)
+    names = separator.join(_escape(name, separator) for name in table.column_names)
+    return ((names + "\n").encode() if header else b"") + bytes(body)
 
 
 def single_column(table: pa.Table, dimensions: list[str]) -> pa.Table:

@@ -101,6 +101,13 @@ class Faults:
         Most items a listing page holds, whatever ``limit`` asks (Anaplan: 5,000).
     listing_paging : {"full", "omitted", "null"}
         Whether listings carry ``meta.paging`` (as documented), leave it out, or send null.
+    export_seconds : float
+        How long a bulk export task runs (its ``progress`` rises from 0 to 1 meanwhile).
+    export_fails : int
+        How many export tasks finish with ``successful: false`` before they succeed again
+        (``-1``: all of them).
+    chunk_bytes : int
+        Size of the chunks an export's file is served in (cut at any byte).
     seed : int
         Seed of the random faults, for repeatable runs.
     """
@@ -141,6 +148,9 @@ class Faults:
     line_item_formats: bool = True
     listing_cap: int = 5000
     listing_paging: str = "full"
+    export_seconds: float = 0.0
+    export_fails: int = 0
+    chunk_bytes: int = 10_000_000
     seed: int = 1
 
     def __post_init__(self) -> None:

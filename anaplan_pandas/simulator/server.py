@@ -2,9 +2,11 @@
 
 It implements the Authentication API (authenticate, refresh, validate, logout), the
 listings that find the sample model, view and list metadata, and the four calls of view
-and list large read requests, with the documented envelopes and error bodies. Exports
-progress over time (``availablePages`` grows), pages can be fetched while ``IN_PROGRESS``,
-a DELETE frees a request (404 afterwards) and an idle request expires after 30 minutes.
+and list large read requests, and bulk export actions (tasks, files and chunks; see
+:mod:`~anaplan_pandas.simulator.bulk_exports`), with the documented envelopes and error
+bodies. Read requests progress over time (``availablePages`` grows), pages can be
+fetched while ``IN_PROGRESS``, a DELETE frees a request (404 afterwards) and an idle
+request expires after 30 minutes.
 
 Knobs (:class:`Faults`, :class:`~anaplan_pandas.simulator.exports.PageLayout`) inject what a
 real tenant does on a bad day: failure after k pages, cancellation, 429 with
@@ -33,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from anaplan_pandas.simulator.auth_routes import AuthRoutes
+from anaplan_pandas.simulator.bulk_exports import BulkExportRoutes, BulkExports
 from anaplan_pandas.simulator.catalog import CatalogRoutes
 from anaplan_pandas.simulator.exports import ExportPages, PageLayout, single_column
 from anaplan_pandas.simulator.faults import Faults, broken_page
@@ -170,6 +173,7 @@ class Simulator:
         self._lock = threading.RLock()
         self._rng = random.Random(self.faults.seed)
         self.stopping = threading.Event()
+        self.bulk = BulkExports(self)
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.simulator = self
         self._thread: threading.Thread | None = None
@@ -235,7 +239,7 @@ class Simulator:
             if faults is not None:
                 self.faults = faults
                 self._rng = random.Random(faults.seed)
-                self.failed_exports = 0
+                self.failed_exports = self.bulk.failed_tasks = 0
 
     def reset_records(self) -> None:
         """Forget the recorded calls and page fetches."""
@@ -412,13 +416,22 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)/pages/(?P<page>\d+)"),
      "read_page"),
     ("DELETE", re.compile(rf"/2/0{_READ}/readRequests/(?P<rid>[0-9A-Fa-f]+)"), "delete_read"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/exports"), "exports"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/exports/(?P<export>\d+)"), "export_metadata"),
+    ("POST", re.compile(rf"/2/0{_MODEL}/exports/(?P<export>\d+)/tasks"), "run_export"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/exports/(?P<export>\d+)/tasks/(?P<task>[0-9A-Fa-f]+)"),
+     "export_task"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/files"), "files"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/files/(?P<file>\d+)/chunks"), "file_chunks"),
+    ("GET", re.compile(rf"/2/0{_MODEL}/files/(?P<file>\d+)/chunks/(?P<chunk>\d+)"),
+     "file_chunk"),
     ("POST", re.compile(r"/_simulator/configure"), "sim_configure"),
     ("GET", re.compile(r"/_simulator/state"), "sim_state"),
     ("POST", re.compile(r"/_simulator/reset"), "sim_reset"),
 ]
 
 
-class _Handler(AuthRoutes, CatalogRoutes, BaseHTTPRequestHandler):
+class _Handler(AuthRoutes, CatalogRoutes, BulkExportRoutes, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes; with Nagle's algorithm on, each small
     # answer would wait 40 ms for the client's delayed ACK, which no real server does.
