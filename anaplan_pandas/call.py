@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import pandas as pd
 import pyarrow as pa
 
+from anaplan_pandas.assembly import rebatch, to_frame
 from anaplan_pandas.auth import AnaplanAuth
 from anaplan_pandas.discovery import Catalog
 from anaplan_pandas.exceptions import (
@@ -31,8 +32,9 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
 )
 from anaplan_pandas.files import FileFormat, TableFileWriter, check_destination
-from anaplan_pandas.frames import ColumnPlan, lay_out, rebatch, to_frame
+from anaplan_pandas.frames import ColumnPlan
 from anaplan_pandas.grid import GridError, GridShape, grid_of_pages
+from anaplan_pandas.layouts import lay_out
 from anaplan_pandas.metadata import list_column_plan, view_axes, view_column_plan
 from anaplan_pandas.options import ReadOptions
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay, make_progress

@@ -33,7 +33,8 @@ from anaplan_pandas.exceptions import (
     ReadRequestTimeoutError,
     UnexpectedResponseError,
 )
-from anaplan_pandas.frames import ColumnPlan, CsvPageParser
+from anaplan_pandas.frames import ColumnPlan
+from anaplan_pandas.page_parser import CsvPageParser
 from anaplan_pandas.page_stream import NoObserver, PageStream, ReadObserver
 from anaplan_pandas.read_request import CANCEL_CHECK, DOWNLOAD_GRACE, PollSchedule
 from anaplan_pandas.retry import Deadline, current_deadline, deadline_scope

@@ -29,8 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anaplan_pandas.frames import DtypeBackend, not_utf8, plain_numbers, to_frame
+from anaplan_pandas.assembly import DtypeBackend, to_frame
+from anaplan_pandas.page_parser import not_utf8
 from anaplan_pandas.pages import BOM
+from anaplan_pandas.plain_numbers import plain_numbers
 
 _BOOLEAN = pa.array(["true", "TRUE", "True", "false", "FALSE", "False"])
 _TRUE = pa.array(["true", "TRUE", "True"])

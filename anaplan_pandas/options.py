@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 import requests
 
-from anaplan_pandas.frames import DtypeBackend, Layout
+from anaplan_pandas.assembly import DtypeBackend
+from anaplan_pandas.layouts import Layout
 from anaplan_pandas.read_request import PollSchedule
 from anaplan_pandas.settings import region_hosts
 from anaplan_pandas.targets import check_request_id

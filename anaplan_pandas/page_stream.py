@@ -14,14 +14,10 @@ from typing import Any, Protocol
 import pandas as pd
 import pyarrow as pa
 
+from anaplan_pandas.assembly import DtypeBackend, to_frame
 from anaplan_pandas.exceptions import UnexpectedResponseError
-from anaplan_pandas.frames import (
-    ColumnPlan,
-    CsvPageParser,
-    DtypeBackend,
-    PageParseError,
-    to_frame,
-)
+from anaplan_pandas.frames import ColumnPlan
+from anaplan_pandas.page_parser import CsvPageParser, PageParseError, parse_whole
 
 
 class ReadObserver(Protocol):
@@ -122,9 +118,18 @@ class PageStream:
         observer: ReadObserver | None = None,
         **options: Any,
     ) -> tuple[CsvPageParser, list[pa.Table]]:
-        """The parser that read every page, and every page's table."""
-        parser = self.parser(plan or self.column_plan(), categorical=categorical, whole=True)
-        return parser, list(self._tables(parser, observer or NoObserver(), options))
+        """The parser that read every page, and every page's table (see :func:`parse_whole`).
+
+        If the pages must be read a second time, they are downloaded again, unobserved.
+        """
+        observers = [observer or NoObserver()]
+
+        def parse(plan: ColumnPlan) -> tuple[CsvPageParser, list[pa.Table]]:
+            parser = self.parser(plan, categorical=categorical, whole=True)
+            seen = observers.pop() if observers else NoObserver()
+            return parser, list(self._tables(parser, seen, options))
+
+        return parse_whole(plan or self.column_plan(), parse)
 
     def _tables(
         self, parser: CsvPageParser, observer: ReadObserver, options: dict[str, Any]

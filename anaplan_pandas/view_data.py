@@ -12,8 +12,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 from anaplan_pandas.exceptions import UnexpectedResponseError
-from anaplan_pandas.frames import ColumnPlan, CsvPageParser, PageParseError
+from anaplan_pandas.frames import ColumnPlan
 from anaplan_pandas.metadata import module_of
+from anaplan_pandas.page_parser import CsvPageParser, PageParseError, parse_whole
 from anaplan_pandas.targets import Target
 from anaplan_pandas.transport import Transport
 
@@ -50,9 +51,12 @@ def read_view_data(
         headers={"Accept-Encoding": transport.page_encoding},
         params={"exportType": export_type, "moduleId": module_of(transport, target)},
     )
-    parser = CsvPageParser(plan, categorical=categorical)
+    def parse(plan: ColumnPlan) -> tuple[CsvPageParser, list[pa.Table]]:
+        parser = CsvPageParser(plan, categorical=categorical)
+        return parser, list(parser.tables([(0, response.content)], workers=1))
+
     try:
-        tables = list(parser.tables([(0, response.content)], workers=1))
+        parser, tables = parse_whole(plan, parse)
     except PageParseError as error:
         raise UnexpectedResponseError(
             f"The CSV data of {target.describe()} could not be parsed: {error.reason}"

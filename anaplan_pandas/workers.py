@@ -10,6 +10,7 @@ waits for the calls in flight only as long as it is told.
 from __future__ import annotations
 
 import contextvars
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -18,6 +19,11 @@ from concurrent.futures import wait as futures_wait
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def parse_workers() -> int:
+    """Threads that parse pages side by side: one more than the cores, at most 8."""
+    return min(8, (os.cpu_count() or 1) + 1)
 
 
 class DaemonPool:

@@ -10,7 +10,8 @@ import pytest
 
 import anaplan_pandas as ap
 from anaplan_pandas.cli import main
-from anaplan_pandas.frames import ColumnPlan, lay_out
+from anaplan_pandas.frames import ColumnPlan
+from anaplan_pandas.layouts import lay_out
 from anaplan_pandas.progress import ProgressDisplay
 from anaplan_pandas.simulator import (
     MODEL_ID,

@@ -6,24 +6,22 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from anaplan_pandas.frames import (
-    ColumnPlan,
-    CsvPageParser,
-    TableBuilder,
-    combine_tables,
-    promote_numbers,
-    tables_to_frame,
-    to_frame,
-)
+from anaplan_pandas.assembly import combine_tables, tables_to_frame, to_frame
+from anaplan_pandas.frames import ColumnPlan, TableBuilder
+from anaplan_pandas.page_parser import CsvPageParser, parse_whole
+from anaplan_pandas.plain_numbers import as_numbers
 
 COLUMNS = ["Product", "Region", "Units", "Note"]
 PLAN = ColumnPlan(dimensions={"Product", "Region"}, leading_dimensions=2)
 
 
 def _frame(chunks: list[bytes], plan: ColumnPlan = PLAN, **kw) -> pd.DataFrame:
-    builder = TableBuilder(COLUMNS, plan, **kw)
-    tables = [builder.parse(c) for c in chunks]
-    return tables_to_frame(tables, builder.schema, promote=builder.numbers_at_end)
+    def parse(plan):
+        builder = TableBuilder(COLUMNS, plan, **kw)
+        return builder, [builder.parse(c) for c in chunks]
+
+    builder, tables = parse_whole(plan, parse)
+    return tables_to_frame(tables, builder.final_schema())
 
 
 def test_item_names_stay_text_and_numbers_become_numbers():
@@ -44,12 +42,11 @@ def test_a_column_blank_on_the_first_page_is_text_until_the_end_decides():
     builder = TableBuilder(COLUMNS, PLAN)
     tables = [builder.parse(c) for c in (b"a,b,,\n", b"c,d,,\n", b"e,f,3.5,\n")]
     assert builder.numbers_at_end == ["Units", "Note"]
-    combined = combine_tables(tables, builder.schema)
-    assert combined.schema.field("Units").type == pa.string()
-    promoted = promote_numbers(combined, builder.numbers_at_end)
-    assert promoted.schema.field("Units").type == pa.float64()
-    assert promoted.column("Units").to_pylist() == [None, None, 3.5]
-    assert promoted.schema.field("Note").type == pa.string()  # all blank: stays text
+    assert [t.schema.field("Units").type for t in tables] == [pa.float64()] * 3
+    combined = combine_tables(tables, builder.final_schema())
+    assert combined.schema.field("Units").type == pa.float64()
+    assert combined.column("Units").to_pylist() == [None, None, 3.5]
+    assert combined.schema.field("Note").type == pa.string()  # all blank: stays text
 
 
 def test_numbers_with_leading_zeros_stay_text():
@@ -59,15 +56,27 @@ def test_numbers_with_leading_zeros_stay_text():
 
 
 def test_text_columns_are_promoted_only_when_every_value_is_a_plain_number():
-    table = pa.table({"a": ["1", "0042"], "b": ["1.5", "-2e+3"]})
-    promoted = promote_numbers(table, ["a", "b"])
-    assert promoted.schema.types == [pa.string(), pa.float64()]
+    assert as_numbers(pa.chunked_array([["1", "0042"]])) is None
+    assert as_numbers(pa.chunked_array([["1.5", "-2e+3"]])).to_pylist() == [1.5, -2000.0]
 
 
 def test_text_after_numbers_keeps_every_value_exactly():
     frame = _frame([b"a,b,1,1.50\n", b"c,d,2,0042\n", b"e,f,3,A12\n"])
     assert frame["Note"].tolist() == ["1.50", "0042", "A12"]
     assert frame["Units"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_a_column_turned_into_numbers_then_found_to_hold_text_is_parsed_again():
+    passes = []
+
+    def parse(plan):
+        builder = TableBuilder(COLUMNS, plan)
+        passes.append(builder)
+        return builder, [builder.parse(c) for c in (b"a,b,1,1.50\n", b"c,d,2,0042\n")]
+
+    builder, tables = parse_whole(PLAN, parse)
+    assert len(passes) == 2 and passes[0].lost_text() == ["Note"]
+    assert tables_to_frame(tables, builder.final_schema())["Note"].tolist() == ["1.50", "0042"]
 
 
 def test_a_known_number_column_holding_text_later_turns_to_text_with_a_warning():

@@ -10,9 +10,9 @@ import requests
 import responses
 
 import anaplan_pandas as ap
+from anaplan_pandas.assembly import rebatch
 from anaplan_pandas.call import ReadCall
 from anaplan_pandas.files import TableFileWriter
-from anaplan_pandas.frames import rebatch
 from anaplan_pandas.options import ReadOptions
 
 AUTH = "https://auth.anaplan.com"
