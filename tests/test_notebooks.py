@@ -42,6 +42,8 @@ EXPECTED_OUTPUT = {
                              "Line Items", "data calls: 1 | read request calls: 0",
                              "Price Book.txt", "'List Price': 'float64'",
                              "writes 'application/vnd.ms-excel', not delimited text"],
+    "05_dask_cluster": ["12 partitions, one per page; read requests left on the server: []",
+                        "same as read_view: True", "Revenue"],
 }
 
 

@@ -150,8 +150,12 @@ class AuthRoutes:
             return
         assert token is not None
         with self.sim._lock:
-            self.sim._tokens[token] = time.time() + self.sim.faults.token_lifetime
-        self._token_info(token, 200, "Token refreshed")
+            if self.sim.faults.token_refresh == "rotate":  # a new value; the old one dies
+                del self.sim._tokens[token]
+                token = None
+            else:  # as observed live: the same value, its expiry extended
+                self.sim._tokens[token] = time.time() + self.sim.faults.token_lifetime
+        self._token_info(token or self.sim._new_token(), 200, "Token refreshed")
 
     def _validate(self) -> None:
         token = self._bearer_token()

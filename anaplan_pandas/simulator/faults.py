@@ -45,6 +45,11 @@ class Faults:
         Bytes per second of page bodies per connection; ``None``: unlimited.
     token_lifetime : float
         Seconds a token lives (Anaplan: 35 minutes); OAuth access tokens too.
+    token_refresh : {"extend", "rotate"}
+        What ``/token/refresh`` does: extend the token's life and return the same value (as
+        observed live), or return a new value and end the old one (as a service issuing
+        JWTs, which Anaplan's 2026 notice prepares for, would; OAuth access tokens already
+        change on every refresh).
     require_v2 : bool
         Refuse certificate logins with the old v1 payload.
     certificate_timestamp_unit : {"s", "ms"}
@@ -124,6 +129,7 @@ class Faults:
     page_delay: float = 0.0
     bandwidth: float | None = None
     token_lifetime: float = 35 * 60
+    token_refresh: str = "extend"
     require_v2: bool = True
     certificate_timestamp_unit: str = "s"
     device_interval: float = 5.0
