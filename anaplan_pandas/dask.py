@@ -84,9 +84,8 @@ class _Threads:
 
     def frame(self, parts: list[Any], meta: pd.DataFrame, divisions: Any) -> dd.DataFrame:
         name = f"anaplan-{uuid.uuid4().hex}"
-        return dd.from_delayed(
-            [dask.delayed(part.result(), name=f"{name}-{n}") for n, part in enumerate(parts)],
-            meta=meta, divisions=divisions, verify_meta=False)
+        return _collection([dask.delayed(part.result(), name=f"{name}-{n}")
+                            for n, part in enumerate(parts)], meta, divisions)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -116,10 +115,19 @@ class _Cluster:
             self.published = token
 
     def frame(self, parts: list[Any], meta: pd.DataFrame, divisions: Any) -> dd.DataFrame:
-        return dd.from_delayed(parts, meta=meta, divisions=divisions, verify_meta=False)
+        return _collection(parts, meta, divisions)
 
     def close(self) -> None:
         self.variable.delete()
+
+
+def _collection(parts: list[Any], meta: pd.DataFrame, divisions: Any) -> dd.DataFrame:
+    """The partitions as one Dask DataFrame, with the dtypes ``read_view`` gives.
+
+    Dask would turn text columns into pyarrow strings under pandas 2; they stay as read.
+    """
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_delayed(parts, meta=meta, divisions=divisions, verify_meta=False)
 
 
 def _executor(client: Any) -> _Threads | _Cluster:

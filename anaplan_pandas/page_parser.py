@@ -19,13 +19,16 @@ import pyarrow as pa
 
 from anaplan_pandas.assembly import DtypeBackend, combine_tables, tables_to_frame
 from anaplan_pandas.frames import ColumnPlan, TableBuilder
-from anaplan_pandas.pages import BrokenPageError, RecordAligner
+from anaplan_pandas.pages import BrokenPageError, RecordAligner, split_records
 from anaplan_pandas.workers import parse_workers
 
 log = logging.getLogger("anaplan_pandas")
 
 #: Downloads of a page that does not fit the data before the read fails (after the first).
 REFETCHES = 5
+#: Bytes of records parsed as one piece: a bigger page (or export chunk) is cut at record
+#: ends, so that its pieces are parsed side by side.
+PIECE_BYTES = 4 * 1024 * 1024
 
 
 def not_utf8(chunk: bytes | memoryview) -> ValueError | None:
@@ -107,7 +110,7 @@ class CsvPageParser:
         workers: int | None = None,
         refetch: Callable[[int], bytes] | None = None,
     ) -> Iterator[pa.Table]:
-        """Yield one table per page, in order, parsing up to ``workers`` pages at once.
+        """Yield tables in page order (a big page in pieces), parsing ``workers`` at once.
 
         The first page with data is parsed alone, so that it fixes the column types the
         others are parsed with. A page that does not fit the data (see
@@ -173,7 +176,8 @@ class CsvPageParser:
         for page_no, data in pages:
             chunk = self._feed(page_no, data, refetch)
             self._ensure_builder()
-            yield page_no, chunk
+            for piece in split_records(chunk, PIECE_BYTES):
+                yield page_no, piece
             last = page_no
         try:
             rest = self.aligner.finish()

@@ -126,6 +126,42 @@ class RecordAligner:
         return memoryview(rest)
 
 
+def split_records(chunk: memoryview, size: int) -> list[memoryview]:
+    r"""Cut a chunk of whole records into pieces of about ``size`` bytes, at record ends.
+
+    So that a big page is parsed on several threads at once. A record longer than ``size``
+    stays whole.
+
+    Examples
+    --------
+    >>> [bytes(p) for p in split_records(memoryview(b'a,1\nb,"x\ny"\nc,3\n'), 6)]
+    [b'a,1\n', b'b,"x\ny"\n', b'c,3\n']
+    """
+    if len(chunk) <= size:
+        return [chunk]
+    buffer = bytes(chunk)
+    pieces, start = [], 0
+    while len(buffer) - start > size:
+        end = _record_end_before(buffer, start, start + size)
+        if end <= start:  # one record longer than a piece
+            end = _first_record_end(buffer, start)
+            if end < 0:
+                break
+        pieces.append(memoryview(buffer)[start:end])
+        start = end
+    if start < len(buffer):
+        pieces.append(memoryview(buffer)[start:])
+    return pieces
+
+
+def _record_end_before(buffer: bytes, start: int, limit: int) -> int:
+    """Index just past the last record end before ``limit`` (``start`` if there is none)."""
+    pos = buffer.rfind(_NEWLINE, start, limit)
+    while pos >= 0 and _quote_count_is_odd(buffer, start, pos):
+        pos = buffer.rfind(_NEWLINE, start, pos)
+    return pos + 1 if pos >= 0 else start
+
+
 def _fields(record: bytes, separator: str = ",") -> list[str]:
     text = record.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
     return next(csv.reader(io.StringIO(text, newline=""), delimiter=separator), [""])

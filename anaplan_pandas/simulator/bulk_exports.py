@@ -134,6 +134,7 @@ class BulkExports:
         self.files: dict[str, bytes] = {}  # file id (the export's) -> its bytes
         self.failed_tasks = 0
         self._encoded: dict[str, tuple[bytes, list[str]]] = {}
+        self._gzipped: dict[tuple[str, int, int, int], bytes] = {}
         self._lock = threading.Lock()
 
     def encoded(self, export: SampleExport) -> tuple[bytes, list[str]]:
@@ -174,11 +175,26 @@ class BulkExports:
                     task.written = True
         return body
 
-    def chunks(self, file_id: str) -> list[bytes]:
-        """The file's byte slices (none before an export wrote it)."""
-        data = self.files.get(file_id, b"")
+    def chunk_count(self, file_id: str) -> int:
+        """How many chunks the file has (none before an export wrote it)."""
         size = max(1, self.sim.faults.chunk_bytes)
-        return [data[i:i + size] for i in range(0, len(data), size)]
+        return -(-len(self.files.get(file_id, b"")) // size)
+
+    def chunk(self, file_id: str, number: int, *, gzipped: bool = False) -> bytes:
+        """The file's ``number``-th byte slice (gzip-compressed once, then kept)."""
+        size = max(1, self.sim.faults.chunk_bytes)
+        data = self.files.get(file_id, b"")
+        piece = data[number * size:(number + 1) * size]
+        if not gzipped:
+            return piece
+        key = (file_id, number, size, id(data))
+        with self._lock:
+            cached = self._gzipped.get(key)
+        if cached is None:
+            cached = gzip.compress(piece, 6)
+            with self._lock:
+                self._gzipped[key] = cached
+        return cached
 
 
 class BulkExportRoutes:
@@ -246,7 +262,7 @@ class BulkExportRoutes:
         entries = []
         for export in self.sim.bulk.exports.values():
             entries.append({"id": export.id, "name": export.name,
-                            "chunkCount": len(self.sim.bulk.chunks(export.id)),
+                            "chunkCount": self.sim.bulk.chunk_count(export.id),
                             "delimiter": '"', "encoding": export.encoding,
                             "firstDataRow": export.header_row + 1, "format": "txt",
                             "headerRow": export.header_row, "separator": export.separator})
@@ -258,26 +274,27 @@ class BulkExportRoutes:
         if self.args["file"] not in self.sim.bulk.exports:
             self._error(404, "Not Found")  # type: ignore[attr-defined]
             return
-        count = len(self.sim.bulk.chunks(self.args["file"]))
+        count = self.sim.bulk.chunk_count(self.args["file"])
         chunks = [{"id": str(n), "name": f"Chunk {n}"} for n in range(count)]
         self._ok("chunk", **({"chunks": chunks} if chunks else {}))  # type: ignore[attr-defined]
 
     def _file_chunk(self) -> None:
         if not self._model_ok():  # type: ignore[attr-defined]
             return
-        chunks = self.sim.bulk.chunks(self.args["file"])
         number = int(self.args["chunk"])
-        if number >= len(chunks):
+        if number >= self.sim.bulk.chunk_count(self.args["file"]):
             self._error(404, "Not Found")  # type: ignore[attr-defined]
             return
-        body, headers = chunks[number], {}
         faults = self.sim.faults
+        headers: dict[str, str] = {}
         if self.sim._break_page(f"file {self.args['file']}", number):
             kind = self.sim._choice(faults.broken_kinds)
             body = b"" if kind == "empty" else OUTAGE_TEXT
             content_type = "application/octet-stream" if kind == "empty" else "text/html"
         else:
             content_type = "application/octet-stream"
-            if faults.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
-                body, headers = gzip.compress(body, 6), {"Content-Encoding": "gzip"}
+            gzipped = faults.gzip and "gzip" in self.headers.get("Accept-Encoding", "")
+            body = self.sim.bulk.chunk(self.args["file"], number, gzipped=gzipped)
+            if gzipped:
+                headers = {"Content-Encoding": "gzip"}
         self._send(200, body, content_type, headers)  # type: ignore[attr-defined]

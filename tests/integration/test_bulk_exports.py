@@ -210,7 +210,7 @@ def test_progress_follows_the_task_fraction_then_the_chunks(sim, connection, mon
     fractions = [f for state, f, _, total in seen if state == "IN_PROGRESS"]
     assert len(set(fractions)) >= 3 and fractions == sorted(fractions)
     assert all(0 < f < 1 for f in fractions)
-    chunks = len(sim.bulk.chunks(CUSTOMERS_EXPORT_ID))
+    chunks = sim.bulk.chunk_count(CUSTOMERS_EXPORT_ID)
     assert (seen[-1][0], seen[-1][2], seen[-1][3]) == ("DONE", "chunk", chunks)
     assert displays[0].progress.downloaded_pages == chunks
 

@@ -129,3 +129,19 @@ def test_data_ending_inside_quotes_is_an_error():
     aligner.feed(HEADER + b'a,b,1,"unterminated\n')
     with pytest.raises(ValueError, match="inside a quoted field"):
         aligner.finish()
+
+
+def test_big_chunks_are_cut_into_pieces_of_whole_records():
+    import random
+
+    from anaplan_pandas.pages import split_records
+
+    rng = random.Random(7)
+    records = [f'{i},"a, ""quoted""\nvalue {i}",{rng.random()}\n' if i % 3 else f"{i},plain,1\n"
+               for i in range(2000)]
+    data = "".join(records).encode()
+    for size in (1, 50, 1000, 30_000):
+        pieces = split_records(memoryview(data), size)
+        assert b"".join(bytes(p) for p in pieces) == data
+        assert all(bytes(p).endswith(b"\n") and bytes(p).count(b'"') % 2 == 0 for p in pieces)
+        assert all(len(p) <= max(size, max(map(len, records))) for p in pieces)
