@@ -39,11 +39,14 @@ from anaplan_pandas.dask_pages import (
     RecordTypes,
     align_page,
     fetch_page,
+    finish_parsed,
     finish_partition,
     finish_records,
+    parse_aligned,
     parse_records,
+    with_rest,
 )
-from anaplan_pandas.exceptions import ReadRequestCancelledError, UnexpectedResponseError
+from anaplan_pandas.exceptions import ReadRequestCancelledError
 from anaplan_pandas.frames import ColumnPlan, TableBuilder
 from anaplan_pandas.options import ReadOptions
 from anaplan_pandas.page_parser import REFETCHES
@@ -146,12 +149,17 @@ def _executor(client: Any) -> _Threads | _Cluster:
 
 @dataclass
 class _Page:
-    """The futures of one page: its records, its partition and what it says of its rows."""
+    """The futures of one page: its records, its partition and what it says of its rows.
+
+    ``records`` is what :func:`~anaplan_pandas.dask_pages.align_page` returned, or the
+    records themselves once the last record was added.
+    """
 
     records: Any
     parsed: Any
     facts: Any
     reported: bool = False
+    with_last_record: bool = False
 
 
 @dataclass
@@ -197,6 +205,8 @@ class _PageTasks:
             self.executor.relay(self.transport)
             source = self._source()
             local = self._decide()
+            if self.types is None:  # an export without even a header: no column, no row
+                return dd.from_pandas(pd.DataFrame(), npartitions=1)
             next_poll = time.monotonic() + self.schedule.initial
             while not self._all_in():
                 now = time.monotonic()
@@ -268,9 +278,7 @@ class _PageTasks:
             if builder is not None and len(records):
                 builder.parse(records)
         if builder is None:
-            raise UnexpectedResponseError(
-                f"{self.request.describe()} finished without a header row: there is no "
-                "column to read.")
+            return local
         fixed = dict(zip(builder.schema.names, builder.schema.types, strict=True))
         dimensions = set(builder.dimension_columns)
         self.types = RecordTypes(
@@ -303,10 +311,9 @@ class _PageTasks:
             page = local[n] if n < len(local) else submit(fetch_page, source, n, final=final)
             aligned = submit(align_page, source, n, page, self.aligner, final=final)
             self.aligner = submit(operator.getitem, aligned, 1)
-            records = submit(operator.getitem, aligned, 0)
-            parsed = submit(parse_records, records, self.types)
-            self.pages.append(_Page(records, parsed, submit(operator.getitem, parsed, 1)))
-            self.futures += [f for f in (page, aligned, self.aligner, records, parsed)
+            parsed = submit(parse_aligned, aligned, self.types)
+            self.pages.append(_Page(aligned, parsed, submit(operator.getitem, parsed, 1)))
+            self.futures += [f for f in (page, aligned, self.aligner, parsed)
                              if not isinstance(f, bytes)]
             self.ended = final
         if status.is_complete and not self.ended and self.pages:
@@ -315,7 +322,8 @@ class _PageTasks:
             rest = submit(finish_records, self.aligner).result()
             if rest:
                 last = self.pages[-1]
-                last.records = submit(operator.add, last.records, rest)
+                last.records = submit(with_rest, last.records, rest)
+                last.with_last_record = True
                 last.parsed = submit(parse_records, last.records, self.types)
                 last.facts = submit(operator.getitem, last.parsed, 1)
                 last.reported = False
@@ -356,7 +364,8 @@ class _PageTasks:
             self.types = dataclasses.replace(self.types,
                                              plan=self.types.plan.with_text(loosened))
             for page in self.pages:
-                page.parsed = submit(parse_records, page.records, self.types)
+                parse = parse_records if page.with_last_record else parse_aligned
+                page.parsed = submit(parse, page.records, self.types)
                 page.facts = submit(operator.getitem, page.parsed, 1)
                 self.futures.append(page.parsed)
             facts = [page.facts.result() for page in self.pages]
@@ -366,8 +375,8 @@ class _PageTasks:
         starts = [sum(f["rows"] for f in facts[:n]) for n in range(len(facts))]
         total = sum(f["rows"] for f in facts)
         backend = self.types.dtype_backend
-        parts = [submit(finish_partition, submit(operator.getitem, page.parsed, 0), numbers,
-                        start, backend) for page, start in zip(self.pages, starts, strict=True)]
+        parts = [submit(finish_parsed, page.parsed, numbers, start, backend)
+                 for page, start in zip(self.pages, starts, strict=True)]
         self.futures += parts
         schema = TableBuilder(self.types.columns, self.types.plan,
                               categorical=self.types.categorical, whole=False).schema

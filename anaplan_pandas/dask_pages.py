@@ -150,6 +150,23 @@ def align_page(
     return records, aligner
 
 
+def parse_aligned(aligned: tuple[bytes, RecordAligner], types: RecordTypes
+                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`parse_records` of what :func:`align_page` returned (one task fewer a page)."""
+    return parse_records(aligned[0], types)
+
+
+def with_rest(aligned: tuple[bytes, RecordAligner], rest: bytes) -> bytes:
+    """The last page's records and the last record, which had no line end."""
+    return aligned[0] + rest
+
+
+def finish_parsed(parsed: tuple[pd.DataFrame, dict[str, Any]], numbers: list[str], start: int,
+                  dtype_backend: DtypeBackend | None) -> pd.DataFrame:
+    """:func:`finish_partition` of what :func:`parse_records` returned."""
+    return finish_partition(parsed[0], numbers, start, dtype_backend)
+
+
 def finish_records(aligner: RecordAligner) -> bytes:
     """The last record, when the last page ends without a line end (else ``b""``)."""
     try:
