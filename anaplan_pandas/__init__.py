@@ -41,8 +41,9 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
     full_traceback,
 )
+from anaplan_pandas.export_definition import UnsupportedExportError
 from anaplan_pandas.export_reader import read_export, save_export
-from anaplan_pandas.export_task import ExportTask, UnsupportedExportError
+from anaplan_pandas.export_task import ExportTask
 from anaplan_pandas.oauth import OAuthDeviceAuth
 from anaplan_pandas.options import ReadOptions
 from anaplan_pandas.read_request import PollSchedule, ReadRequest, ReadRequestStatus, RequestState

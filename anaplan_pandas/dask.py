@@ -19,14 +19,10 @@ from __future__ import annotations
 import dataclasses
 import operator
 import time
-import uuid
 import warnings
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import dask
 import dask.dataframe as dd
 import pandas as pd
 import pyarrow as pa
@@ -34,6 +30,7 @@ from dask.dataframe.utils import clear_known_categories
 
 from anaplan_pandas.assembly import to_frame
 from anaplan_pandas.call import ReadCall
+from anaplan_pandas.dask_executors import Cluster, Threads, executor_of
 from anaplan_pandas.dask_pages import (
     PageSource,
     RecordTypes,
@@ -59,92 +56,9 @@ from anaplan_pandas.read_request import (
     check_export_type,
 )
 from anaplan_pandas.retry import Deadline, current_deadline, deadline_scope
-from anaplan_pandas.transport import Transport
-from anaplan_pandas.workers import parse_workers
 
 if TYPE_CHECKING:
     from anaplan_pandas.connection import Connection
-
-
-class _Threads:
-    """Runs the page tasks on threads of this process (no distributed client)."""
-
-    def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(parse_workers(), thread_name_prefix="anaplan-dask")
-
-    def submit(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
-        def run() -> Any:
-            return function(*[a.result() if isinstance(a, Future) else a for a in args],
-                            **kwargs)
-        return self.pool.submit(run)
-
-    def cancel(self, futures: list[Any]) -> None:
-        for future in futures:
-            future.cancel()
-
-    def relay(self, transport: Transport) -> None:
-        """Nothing to relay: the tasks use this process's own login."""
-
-    def frame(self, parts: list[Any], meta: pd.DataFrame, divisions: Any) -> dd.DataFrame:
-        name = f"anaplan-{uuid.uuid4().hex}"
-        return _collection([dask.delayed(part.result(), name=f"{name}-{n}")
-                            for n, part in enumerate(parts)], meta, divisions)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
-
-
-class _Cluster:
-    """Runs the page tasks on a ``dask.distributed`` cluster, relaying a fresh token."""
-
-    def __init__(self, client: Any) -> None:
-        from distributed import Variable
-
-        self.client = client
-        self.variable = Variable(f"anaplan-token-{uuid.uuid4().hex}", client=client)
-        self.published: str | None = None
-
-    def submit(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self.client.submit(function, *args, pure=False, **kwargs)
-
-    def cancel(self, futures: list[Any]) -> None:
-        self.client.cancel(futures)
-
-    def relay(self, transport: Transport) -> None:
-        """Publish this process's token whenever it changed (it renews as it is used)."""
-        token = transport.auth.token()
-        if token != self.published:
-            self.variable.set(token)
-            self.published = token
-
-    def frame(self, parts: list[Any], meta: pd.DataFrame, divisions: Any) -> dd.DataFrame:
-        return _collection(parts, meta, divisions)
-
-    def close(self) -> None:
-        self.variable.delete()
-
-
-def _collection(parts: list[Any], meta: pd.DataFrame, divisions: Any) -> dd.DataFrame:
-    """The partitions as one Dask DataFrame, with the dtypes ``read_view`` gives.
-
-    Dask would turn text columns into pyarrow strings under pandas 2; they stay as read.
-    """
-    with dask.config.set({"dataframe.convert-string": False}):
-        return dd.from_delayed(parts, meta=meta, divisions=divisions, verify_meta=False)
-
-
-def _executor(client: Any) -> _Threads | _Cluster:
-    """The cluster of ``client``, of the current client, or threads here (``client=False``)."""
-    if client is False:
-        return _Threads()
-    if client is None:
-        try:
-            from distributed import default_client
-
-            client = default_client()
-        except (ImportError, ValueError):
-            return _Threads()
-    return _Cluster(client)
 
 
 @dataclass
@@ -176,7 +90,7 @@ class DaskCall(ReadCall):
             return self._with_retries(lambda: self._run(transport, display, self._read))
 
     def _read(self, request: ReadRequest) -> dd.DataFrame:
-        executor = _executor(self.client)
+        executor = executor_of(self.client)
         try:
             return _PageTasks(self, request, executor).run()
         finally:
@@ -186,7 +100,7 @@ class DaskCall(ReadCall):
 class _PageTasks:
     """The polling loop: page tasks submitted as pages appear, then the DataFrame."""
 
-    def __init__(self, call: DaskCall, request: ReadRequest, executor: _Threads | _Cluster
+    def __init__(self, call: DaskCall, request: ReadRequest, executor: Threads | Cluster
                  ) -> None:
         self.call, self.request, self.executor = call, request, executor
         assert call.display is not None
@@ -225,10 +139,10 @@ class _PageTasks:
             raise
 
     def _source(self) -> PageSource:
-        cluster = isinstance(self.executor, _Cluster)
+        cluster = isinstance(self.executor, Cluster)
         return PageSource(
             self.transport.api_url, self.request.target, self.request.request_id,
-            self.executor.variable.name if isinstance(self.executor, _Cluster) else None,
+            self.executor.variable.name if isinstance(self.executor, Cluster) else None,
             verify=self.transport.verify, compression=self.call.options.compression,
             local=None if cluster else self.transport)
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, overload
 import pandas as pd
 
 from anaplan_pandas.call import ReadCall
-from anaplan_pandas.export_task import ExportDefinition, ExportTask, export_definition
+from anaplan_pandas.export_definition import ExportDefinition, export_definition
+from anaplan_pandas.export_task import ExportTask
 from anaplan_pandas.files import FileFormat
 from anaplan_pandas.frames import ColumnPlan
 from anaplan_pandas.options import ReadOptions, check_chunksize

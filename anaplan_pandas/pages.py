@@ -24,6 +24,7 @@ into the page, so no page is copied unless a record straddles it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 
@@ -124,6 +125,28 @@ class RecordAligner:
                 "The last page ends inside a quoted field: the CSV data is incomplete."
             )
         return memoryview(rest)
+
+
+class Utf8Recoder:
+    r"""Bytes of a file in ``encoding`` in, UTF-8 out, across cuts inside a character.
+
+    Examples
+    --------
+    >>> recode = Utf8Recoder("UTF-16-LE")
+    >>> data = "Zürich\n".encode("utf-16-le")
+    >>> recode(data[:3]) + recode(data[3:]) + recode(b"", final=True)
+    b'Z\xc3\xbcrich\n'
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.same = codecs.lookup(encoding).name == "utf-8"
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+
+    def __call__(self, data: bytes, *, final: bool = False) -> bytes:
+        """Recode the next bytes (``final``: the last ones, with nothing left pending)."""
+        if self.same:
+            return data  # the record aligner carries a cut character with the cut record
+        return self.decoder.decode(data, final).encode("utf-8")
 
 
 def split_records(chunk: memoryview, size: int) -> list[memoryview]:

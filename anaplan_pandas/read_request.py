@@ -184,6 +184,15 @@ class PollSchedule:
             )
         self._current = self.initial
 
+    def deadline(self) -> Deadline:
+        """The deadline of a wait on this schedule: the caller's, or ``timeout`` if sooner."""
+        deadline = current_deadline()
+        if self.timeout is not None:
+            own = Deadline.after(self.timeout)
+            if deadline.at is None or (own.at or 0) < deadline.at:
+                return own
+        return deadline
+
     def next_interval(self, *, changed: bool) -> float:
         """The pause before the next status call."""
         if changed:
@@ -441,11 +450,7 @@ class ReadRequest(PageStream):
             raise ValueError(f"max_workers must be at least 1, got {max_workers}.")
         schedule = schedule or PollSchedule()
         observer = observer or NoObserver()
-        deadline = current_deadline()
-        if schedule.timeout is not None:
-            own = Deadline.after(schedule.timeout)
-            if deadline.at is None or (own.at or 0) < deadline.at:
-                deadline = own
+        deadline = schedule.deadline()
         window = 2 * max_workers
         pending: dict[int, Future[bytes]] = {}
         next_submit = next_yield = 0
