@@ -274,7 +274,7 @@ class _PageTasks:
             if not self.types.plan.mixed:
                 warnings.warn(f"Columns {loosened} looked like numbers or booleans on the "
                               "first page but hold text further on; they are read as text.",
-                              UserWarning, stacklevel=6)
+                              UserWarning, stacklevel=10)  # the caller of read_view
             self.types = dataclasses.replace(self.types,
                                              plan=self.types.plan.with_text(loosened))
             for page in self.pages:

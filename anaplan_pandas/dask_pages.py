@@ -184,8 +184,8 @@ def parse_records(records: bytes, types: RecordTypes) -> tuple[pd.DataFrame, dic
     partition, exactly as ``read_view`` does.
     """
     builder = TableBuilder(types.columns, types.plan, categorical=types.categorical,
-                           whole=False, separator=types.separator)
-    fixed = builder.schema
+                           whole=False, separator=types.separator, warn=False)
+    fixed = builder.schema  # a column turned to text is reported; the reader warns once
     try:
         table = builder.parse(records)
     except (pa.ArrowInvalid, ValueError) as error:

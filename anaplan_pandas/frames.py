@@ -124,10 +124,13 @@ class TableBuilder:
         categorical: bool = True,
         whole: bool = True,
         separator: str = ",",
+        warn: bool = True,
     ) -> None:
         self.columns = unique_names(columns)
         plan = plan or ColumnPlan()
-        self._warn_on_text = not plan.mixed
+        #: Whether a typed column found to hold text is warned about (not for a layout that
+        #: mixes numbers and text by design, nor where the caller warns once for all pages).
+        self._warn_on_text = warn and not plan.mixed
         self.dimension_columns = [
             name for i, name in enumerate(self.columns) if plan.is_dimension(name, i)
         ]

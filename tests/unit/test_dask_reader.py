@@ -67,9 +67,10 @@ def test_a_last_record_without_line_end_seen_before_the_export_completed():
 def test_a_typed_column_holding_text_later_is_text_in_every_partition():
     setup_view([HEADER + b"a,EMEA,1,x\n", b"b,EMEA,lots,y\n"], kind="list")
     with pytest.warns(UserWarning, match="holds text further on"):
-        frame, _ = both("list")
-    with pytest.warns(UserWarning, match="hold text further on"):
-        _, ddf = both("list")
+        frame = ap.read_list(WS, MODEL, LIST, **OPTIONS)
+    with pytest.warns(UserWarning, match="hold text further on") as caught:
+        ddf = apd.read_list(WS, MODEL, LIST, client=False, **OPTIONS)
+    assert [w.filename for w in caught] == [__file__]  # once, pointing at the caller
     assert ddf.compute()["Units"].tolist() == ["1", "lots"]
     pd.testing.assert_frame_equal(ddf.compute(), frame)
 
