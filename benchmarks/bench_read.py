@@ -1,6 +1,6 @@
 """Benchmark anaplan-pandas against the naive recipe and the parsing floor.
 
-Run:  python benchmarks/bench_read.py            (about six minutes on 2 cores)
+Run:  python benchmarks/bench_read.py            (about twelve minutes on 2 cores)
       python benchmarks/bench_read.py --quick    (smaller sizes, for a smoke run)
       python benchmarks/bench_read.py --only 1,8 (some scenarios only)
 
