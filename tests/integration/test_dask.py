@@ -69,14 +69,15 @@ def test_split_rows_on_worker_processes_equal_read_view(sim, connection, client,
     assert sim.live_requests() == []
 
 
-@pytest.mark.parametrize("refresh", ["extend", "rotate"])
+@pytest.mark.parametrize(("kind", "refresh"),
+                         [("view", "extend"), ("view", "rotate"), ("list", "rotate")])
 def test_pages_appearing_over_time_and_a_token_that_expires_mid_read(sim, connection, client,
-                                                                      refresh):
+                                                                      kind, refresh):
     sim.configure(layout=PageLayout(rows_per_page=300),
                   faults=Faults(pages_per_second=4, token_lifetime=1.5, token_refresh=refresh))
-    frame = expected("view", connection)
+    frame = expected(kind, connection)
     sim.reset_records()
-    ddf = read("view", connection, client=client)
+    ddf = read(kind, connection, client=client)
     assert_equal(ddf, frame)
     page_calls = [c for c in sim.calls if "/pages/" in c.path]
     renewals = [c for c in sim.calls if c.path == "/token/refresh" and c.status == 200]
