@@ -421,13 +421,20 @@ for chunk in ap.read_view({ws!r}, {model!r}, {view!r}, auth=({user!r}, {password
 """
 
 
-def _terminate_mid_read(sim, child) -> str:
-    """Send SIGTERM once the child downloads pages; return what it wrote to stderr."""
+def _terminate_mid_read(sim, child, before: set[str]) -> str:
+    """Send SIGTERM once the child downloads pages; return what it wrote to stderr.
+
+    ``before`` holds the requests that existed before the child started: a page fetched for
+    one of them (a download of an earlier test finishing late) is not the child's.
+    """
+    def childs_pages() -> bool:
+        return any(f.request_id not in before for f in list(sim.page_fetches))
+
     try:
         deadline = time.monotonic() + 20
-        while not sim.page_fetches and time.monotonic() < deadline and child.poll() is None:
+        while not childs_pages() and time.monotonic() < deadline and child.poll() is None:
             time.sleep(0.02)
-        assert sim.page_fetches, "the read never reached the pages"
+        assert childs_pages(), "the read never reached the pages"
         child.send_signal(signal.SIGTERM)
         return child.communicate(timeout=30)[1]
     finally:
@@ -441,8 +448,9 @@ def test_sigterm_in_a_script_chunk_loop_deletes_the_request(sim):
     user, password = sim.credentials
     code = CHUNK_LOOP.format(ws=WORKSPACE_ID, model=MODEL_ID, view=REVENUE_VIEW_ID, user=user,
                              password=password, api=sim.api_url, auth=sim.auth_url)
+    before = set(sim.requests)
     child = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
-    stderr = _terminate_mid_read(sim, child)
+    stderr = _terminate_mid_read(sim, child, before)
     assert "Terminated" in stderr
     assert sim.live_requests() == []
 
@@ -453,11 +461,12 @@ def test_sigterm_to_the_cli_deletes_the_request_and_exits_143(sim, tmp_path):
     user, password = sim.credentials
     env = {**os.environ, "ANAPLAN_USERNAME": user, "ANAPLAN_PASSWORD": password,
            "ANAPLAN_API_URL": sim.api_url, "ANAPLAN_AUTH_URL": sim.auth_url}
+    before = set(sim.requests)
     child = subprocess.Popen(
         [sys.executable, "-m", "anaplan_pandas.cli", "read-view", WORKSPACE_ID, MODEL_ID,
          str(REVENUE_VIEW_ID), "-o", str(tmp_path / "out.parquet"), "--quiet"],
         stderr=subprocess.PIPE, text=True, env=env)
-    stderr = _terminate_mid_read(sim, child)
+    stderr = _terminate_mid_read(sim, child, before)
     assert child.returncode == 143, stderr
     assert "terminated (SIGTERM); the read request was deleted" in stderr
     assert sim.live_requests() == []
