@@ -448,7 +448,7 @@ def test_sigterm_in_a_script_chunk_loop_deletes_the_request(sim):
     user, password = sim.credentials
     code = CHUNK_LOOP.format(ws=WORKSPACE_ID, model=MODEL_ID, view=REVENUE_VIEW_ID, user=user,
                              password=password, api=sim.api_url, auth=sim.auth_url)
-    before = set(sim.requests)
+    before = {*sim.requests, *sim.completed_requests}  # live or deleted already
     child = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
     stderr = _terminate_mid_read(sim, child, before)
     assert "Terminated" in stderr
@@ -461,7 +461,7 @@ def test_sigterm_to_the_cli_deletes_the_request_and_exits_143(sim, tmp_path):
     user, password = sim.credentials
     env = {**os.environ, "ANAPLAN_USERNAME": user, "ANAPLAN_PASSWORD": password,
            "ANAPLAN_API_URL": sim.api_url, "ANAPLAN_AUTH_URL": sim.auth_url}
-    before = set(sim.requests)
+    before = {*sim.requests, *sim.completed_requests}  # live or deleted already
     child = subprocess.Popen(
         [sys.executable, "-m", "anaplan_pandas.cli", "read-view", WORKSPACE_ID, MODEL_ID,
          str(REVENUE_VIEW_ID), "-o", str(tmp_path / "out.parquet"), "--quiet"],
