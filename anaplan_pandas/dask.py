@@ -17,6 +17,7 @@ known.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import operator
 import time
 import warnings
@@ -41,12 +42,13 @@ from anaplan_pandas.dask_pages import (
     finish_records,
     parse_aligned,
     parse_records,
+    unparsable,
     with_rest,
 )
 from anaplan_pandas.exceptions import ReadRequestCancelledError
 from anaplan_pandas.frames import ColumnPlan, TableBuilder
 from anaplan_pandas.options import ReadOptions
-from anaplan_pandas.page_parser import REFETCHES
+from anaplan_pandas.page_parser import fitting_records
 from anaplan_pandas.pages import BrokenPageError, RecordAligner
 from anaplan_pandas.progress import ProgressChoice, ProgressDisplay
 from anaplan_pandas.read_request import (
@@ -139,10 +141,10 @@ class _PageTasks:
             raise
 
     def _source(self) -> PageSource:
-        cluster = isinstance(self.executor, Cluster)
+        cluster = self.executor if isinstance(self.executor, Cluster) else None
         return PageSource(
             self.transport.api_url, self.request.target, self.request.request_id,
-            self.executor.variable.name if isinstance(self.executor, Cluster) else None,
+            cluster.variable.name if cluster else None,
             verify=self.transport.verify, compression=self.call.options.compression,
             local=None if cluster else self.transport)
 
@@ -161,7 +163,7 @@ class _PageTasks:
                 f"You cancelled the read of {self.request.describe()}.",
                 "Start a new read when you want the data.")
         deadline = current_deadline()
-        if deadline.at is not None and time.monotonic() >= deadline.at:
+        if deadline.passed:
             raise self.request._timeout_error(deadline, self.status)
 
     def _complete(self) -> bool:
@@ -207,12 +209,10 @@ class _PageTasks:
     def _aligned(self, aligner: RecordAligner, page_no: int) -> tuple[bytes, memoryview]:
         """Page ``page_no`` and its records, downloaded again while it does not fit."""
         page = self.request.page(page_no, may_be_empty=page_no == 0 and self._complete())
-        for _ in range(REFETCHES):
-            try:
-                return page, aligner.feed(page)
-            except BrokenPageError:
-                page = self.request.page(page_no)
-        return page, aligner.feed(page)
+        try:
+            return fitting_records(aligner, page, lambda: self.request.page(page_no))
+        except BrokenPageError as error:
+            raise unparsable(page_no, self.request, error) from None
 
     def _submit(self, source: PageSource, local: list[bytes]) -> None:
         """Tasks for every page that appeared; the last record once the export is complete."""
@@ -286,8 +286,7 @@ class _PageTasks:
         not_plain = {name for f in facts for name in f["not_plain"]}
         filled = {name for f in facts for name in f["filled"]}
         numbers = [n for n in self.types.numbers_at_end if n in filled and n not in not_plain]
-        starts = [sum(f["rows"] for f in facts[:n]) for n in range(len(facts))]
-        total = sum(f["rows"] for f in facts)
+        *starts, total = itertools.accumulate((f["rows"] for f in facts), initial=0)
         backend = self.types.dtype_backend
         parts = [submit(finish_parsed, page.parsed, numbers, start, backend)
                  for page, start in zip(self.pages, starts, strict=True)]

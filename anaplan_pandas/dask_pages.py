@@ -29,7 +29,7 @@ from anaplan_pandas.assembly import DtypeBackend, to_frame
 from anaplan_pandas.auth import AnaplanAuth
 from anaplan_pandas.exceptions import UnexpectedResponseError
 from anaplan_pandas.frames import ColumnPlan, TableBuilder
-from anaplan_pandas.page_parser import REFETCHES, not_utf8
+from anaplan_pandas.page_parser import fitting_records, not_utf8
 from anaplan_pandas.pages import BrokenPageError, RecordAligner
 from anaplan_pandas.plain_numbers import as_numbers
 from anaplan_pandas.read_request import ReadRequest
@@ -135,19 +135,20 @@ def align_page(
     ``final`` takes the last record even without a line end.
     """
     aligner = copy.deepcopy(aligner)
-    for _ in range(REFETCHES + 1):
-        try:
-            records = bytes(aligner.feed(page))
-            break
-        except BrokenPageError:
-            page = fetch_page(source, page_no)
-    else:
-        raise UnexpectedResponseError(
-            f"Page {page_no} of {source.request().describe()} does not fit the data after "
-            f"{REFETCHES + 1} downloads; none of it was used.")
+    try:
+        _, view = fitting_records(aligner, page, lambda: fetch_page(source, page_no))
+    except BrokenPageError as error:
+        raise unparsable(page_no, source.request(), error) from None
+    records = bytes(view)
     if final:
         records += bytes(aligner.finish())
     return records, aligner
+
+
+def unparsable(page_no: int, request: ReadRequest, error: Exception) -> UnexpectedResponseError:
+    """The error of a page whose CSV cannot be read, worded as the in-process reader's."""
+    return UnexpectedResponseError(
+        f"The CSV of page {page_no} of {request.describe()} could not be parsed: {error}")
 
 
 def parse_aligned(aligned: tuple[bytes, RecordAligner], types: RecordTypes

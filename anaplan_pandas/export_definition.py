@@ -122,10 +122,11 @@ class UnsupportedExportError(UnexpectedResponseError):
 
 
 def export_definition(transport: Transport, target: Target) -> ExportDefinition:
-    """The export's metadata (``GET …/exports/{id}``) and its layout from the listing.
+    """The export's metadata (``GET …/exports/{id}``), checked to be readable.
 
     The metadata does not carry the layout (``exportType``); the model's export listing
-    does, so both are read.
+    does, so both are read. An export that is not one table of delimited text is refused
+    (:meth:`ExportDefinition.check_readable`).
     """
     from anaplan_pandas.discovery import Catalog
 
@@ -136,7 +137,9 @@ def export_definition(transport: Transport, target: Target) -> ExportDefinition:
     if len(entry) and "exportType" in entry:
         export_type = str(entry["exportType"].iloc[0] or "")
     try:
-        return ExportDefinition.from_metadata(body, export_type)
+        definition = ExportDefinition.from_metadata(body, export_type)
     except UnexpectedResponseError as error:
         raise UnexpectedResponseError(
             f"The metadata of {target.describe()} is malformed: {error}") from None
+    definition.check_readable(target)
+    return definition

@@ -42,10 +42,7 @@ class ExportCall(ReadCall):
     def definition(self, transport: Transport) -> ExportDefinition:
         """The export's metadata, checked to be one table of delimited text (once)."""
         if self._definition is None:
-            target = self.target(transport)
-            definition = export_definition(transport, target)
-            definition.check_readable(target)
-            self._definition = definition
+            self._definition = export_definition(transport, self.target(transport))
         return self._definition
 
     def plan(self, transport: Transport) -> ColumnPlan:

@@ -16,7 +16,6 @@ import csv
 import io
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
@@ -168,7 +167,6 @@ class ExportTask(PageStream):
         transport = getattr(transport, "transport", transport)
         if definition is None:
             definition = export_definition(transport, target)
-            definition.check_readable(target)
         response = transport.request("POST", f"{target.path}/tasks", target.describe(),
                                      json={"localeName": locale})
         try:
@@ -226,7 +224,7 @@ class ExportTask(PageStream):
                 pause = deadline.bound(schedule.next_interval(changed=False))
                 if self._cancel.wait(pause):
                     self._raise_if_ended(status)
-                if _passed(deadline):
+                if deadline.passed:
                     raise self._timeout(deadline, status)
 
     def file_layout(self) -> FileLayout:
@@ -283,9 +281,9 @@ class ExportTask(PageStream):
             raise ValueError(f"max_workers must be at least 1, got {max_workers}.")
         schedule = schedule or PollSchedule()
         observer = observer or NoObserver()
-        self.wait(schedule, observer)
-        deadline = schedule.deadline()
+        deadline = schedule.deadline()  # one for the wait and the downloads together
         with deadline_scope(deadline):
+            self.wait(schedule, observer)
             layout = self._or_timeout(self.file_layout, deadline)
             ids = self._or_timeout(self.chunk_ids, deadline)
         observer.on_status(_Chunks(len(ids)))
@@ -344,7 +342,7 @@ class ExportTask(PageStream):
         while not future.done():
             if self._cancel.is_set():
                 raise self._cancelled()
-            if _passed(deadline):
+            if deadline.passed:
                 raise self._timeout(deadline, self.last_status)
             wait([future], timeout=deadline.bound(CANCEL_CHECK))
         return self._or_timeout(future.result, deadline)
@@ -415,10 +413,6 @@ class _Chunks:
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _passed(deadline: Deadline) -> bool:
-    return deadline.at is not None and time.monotonic() >= deadline.at
 
 
 def _detail_text(detail: Any) -> str:

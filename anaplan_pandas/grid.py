@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from anaplan_pandas.assembly import DtypeBackend, to_frame
 from anaplan_pandas.page_parser import not_utf8
 from anaplan_pandas.pages import BOM
-from anaplan_pandas.plain_numbers import plain_numbers
+from anaplan_pandas.plain_numbers import as_numbers
 
 _BOOLEAN = pa.array(["true", "TRUE", "True", "false", "FALSE", "False"])
 _TRUE = pa.array(["true", "TRUE", "True"])
@@ -244,8 +244,9 @@ def _label(name: str, depth: int) -> object:
 
 def _typed(column: pa.Array) -> pa.Array:
     values = column.drop_null()
-    if len(values) and plain_numbers(values):
-        return column.cast(pa.float64())
+    numbers = as_numbers(pa.chunked_array([column])) if len(values) else None
+    if numbers is not None:
+        return numbers.combine_chunks()
     if len(values) and pc.all(pc.is_in(values, _BOOLEAN)).as_py():
         truth = pc.is_in(column, _TRUE)
         return pc.if_else(pc.is_valid(column), truth, pa.scalar(None, pa.bool_()))

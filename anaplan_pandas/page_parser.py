@@ -190,21 +190,11 @@ class CsvPageParser:
         self, page_no: int, data: bytes, refetch: Callable[[int], bytes] | None
     ) -> memoryview:
         """Align one page, downloading it again while it does not fit the data."""
-        downloads = 1
-        while True:
-            try:
-                return self.aligner.feed(data)
-            except BrokenPageError as error:
-                if refetch is None or downloads > REFETCHES:
-                    broken = PageParseError(page_no, ValueError(
-                        f"the page does not fit the data ({error}), "
-                        f"{downloads} download(s) in a row; none of it was used"))
-                else:
-                    broken = None
-            if broken is not None:
-                raise broken
-            downloads += 1
-            data = refetch(page_no)
+        again = None if refetch is None else lambda: refetch(page_no)
+        try:
+            return fitting_records(self.aligner, data, again)[1]
+        except BrokenPageError as error:
+            raise PageParseError(page_no, error) from error
 
     def _sequential(self, page_no: int, chunk: memoryview) -> pa.Table:
         assert self.builder is not None
@@ -236,6 +226,29 @@ class CsvPageParser:
                 self.aligner.columns, self.plan, categorical=self.categorical, whole=self.whole,
                 separator=self.separator,
             )
+
+
+def fitting_records(
+    aligner: RecordAligner, page: bytes, refetch: Callable[[], bytes] | None
+) -> tuple[bytes, memoryview]:
+    """The page as last downloaded, and the records it completes.
+
+    A page that does not fit the data is downloaded again (``refetch()``), up to
+    :data:`REFETCHES` times. Raises :class:`~anaplan_pandas.pages.BrokenPageError`,
+    saying how many downloads in a row did not fit, when none does; nothing of them was
+    taken.
+    """
+    downloads = 1
+    while True:
+        try:
+            return page, aligner.feed(page)
+        except BrokenPageError as error:
+            if refetch is None or downloads > REFETCHES:
+                raise BrokenPageError(
+                    f"the page does not fit the data ({error}), "
+                    f"{downloads} download(s) in a row; none of it was used") from None
+        downloads += 1
+        page = refetch()
 
 
 def parse_whole(

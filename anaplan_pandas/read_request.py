@@ -482,7 +482,7 @@ class ReadRequest(PageStream):
                     return
                 now = time.monotonic()
                 if not status.is_complete and now >= next_poll:
-                    if deadline.at is not None and now >= deadline.at:
+                    if deadline.passed:
                         raise self._timeout_error(deadline, status)
                     new = self._poll(deadline)
                     changed = new != status

@@ -70,9 +70,14 @@ class Deadline:
         left = self.remaining()
         return seconds if left is None else min(seconds, left)
 
+    @property
+    def passed(self) -> bool:
+        """Whether the deadline has passed (never, when there is none)."""
+        return self.at is not None and time.monotonic() >= self.at
+
     def check(self, doing: str) -> None:
         """Raise :class:`AnaplanTimeoutError` if the deadline has passed."""
-        if self.at is not None and time.monotonic() >= self.at:
+        if self.passed:
             raise AnaplanTimeoutError(self.message(doing))
 
     def message(self, doing: str) -> str:

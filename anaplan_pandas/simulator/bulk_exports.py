@@ -124,6 +124,16 @@ class TaskRecord:
         return "IN_PROGRESS", round(done, 3), f"Exporting rows ({done:.0%})."
 
 
+@dataclass(frozen=True)
+class EncodedExport:
+    """The file an export writes (in its encoding) and what its metadata says of it."""
+
+    data: bytes
+    data_types: list[str]
+    header_names: list[str]
+    rows: int
+
+
 class BulkExports:
     """The simulator's export actions, their tasks and the files they wrote."""
 
@@ -133,18 +143,19 @@ class BulkExports:
         self.tasks: dict[str, TaskRecord] = {}
         self.files: dict[str, bytes] = {}  # file id (the export's) -> its bytes
         self.failed_tasks = 0
-        self._encoded: dict[str, tuple[bytes, list[str]]] = {}
+        self._encoded: dict[str, EncodedExport] = {}
         self._gzipped: dict[tuple[str, int, int, int], bytes] = {}
         self._lock = threading.Lock()
 
-    def encoded(self, export: SampleExport) -> tuple[bytes, list[str]]:
-        """The file an export writes (in its encoding), and its ``dataTypes``; kept."""
+    def encoded(self, export: SampleExport) -> EncodedExport:
+        """The file an export writes and its metadata, built once and kept."""
         with self._lock:
             if export.id not in self._encoded:
                 table, types = export_table(self.sim.model, export)
                 text = encode_csv(table, export.separator, header=export.header_row > 0)
-                data = text.decode("utf-8").encode(export.encoding)
-                self._encoded[export.id] = (data, types)
+                self._encoded[export.id] = EncodedExport(
+                    text.decode("utf-8").encode(export.encoding), types, table.column_names,
+                    table.num_rows)
             return self._encoded[export.id]
 
     def start(self, export: SampleExport) -> TaskRecord:
@@ -169,7 +180,7 @@ class BulkExports:
                               "objectId": task.export_id,
                               "details": FAILURE_DETAILS if task.fails else []}
             if not task.fails and not task.written:
-                data, _ = self.encoded(self.exports[task.export_id])
+                data = self.encoded(self.exports[task.export_id]).data
                 with self._lock:
                     self.files[task.export_id] = data
                     task.written = True
@@ -224,13 +235,13 @@ class BulkExportRoutes:
         export = self._export_of()
         if export is None:
             return
-        _, types = self.sim.bulk.encoded(export)
-        table, _ = export_table(self.sim.model, export)
+        encoded = self.sim.bulk.encoded(export)
+        names = encoded.header_names
         self._ok("exportMetadata", exportMetadata={  # type: ignore[attr-defined]
-            "columnCount": table.num_columns, "dataTypes": types, "delimiter": '"',
+            "columnCount": len(names), "dataTypes": encoded.data_types, "delimiter": '"',
             "encoding": export.encoding, "exportFormat": export.export_format,
-            "headerNames": table.column_names, "listNames": [""] * table.num_columns,
-            "rowCount": table.num_rows, "separator": export.separator})
+            "headerNames": names, "listNames": [""] * len(names), "rowCount": encoded.rows,
+            "separator": export.separator})
 
     def _run_export(self) -> None:
         export = self._export_of()
