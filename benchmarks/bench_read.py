@@ -84,6 +84,7 @@ class SimulatorProcess:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.process.stdout.close()
 
 
 def read_view(sim: SimulatorProcess, **options) -> pd.DataFrame:

@@ -150,6 +150,7 @@ def test_a_killed_server_is_given_up_on_within_the_timeout():
     finally:
         server.kill()
         server.wait(10)
+        server.stdout.close()  # else its pipe is closed by the garbage collector, mid-test
 
 
 BACKGROUND = """
