@@ -1,6 +1,6 @@
 """Benchmark anaplan-pandas against the naive recipe and the parsing floor.
 
-Run:  python benchmarks/bench_read.py            (about twelve minutes on 2 cores)
+Run:  python benchmarks/bench_read.py            (about thirteen minutes on 2 cores)
       python benchmarks/bench_read.py --quick    (smaller sizes, for a smoke run)
       python benchmarks/bench_read.py --only 1,8 (some scenarios only)
 
@@ -25,7 +25,9 @@ streamed to Parquet (peak RSS); a bulk export action of the same 2,000,000 rows
 (``read_export`` vs the naive recipe for exports: wait for the task, GET the chunks one by
 one, ``pd.read_csv``; and the floor on the file's bytes); 8,000,000 rows read into a
 2-worker Dask ``LocalCluster`` (worker processes): wall time against ``read_view`` and the
-peak RSS of the client process, which only orchestrates (the data lives on the workers).
+peak RSS of the client process, which only orchestrates (the data lives on the workers);
+what the peak-memory bound costs: ``read_view`` with the parse's memory hand-backs turned
+off in a child process, its time against the floor and its peak.
 """
 
 from __future__ import annotations
@@ -361,6 +363,50 @@ def scenario_parquet(rows: int) -> dict:
         sim.stop()
 
 
+HAND_BACKS_CHILD = """
+import statistics, time
+import anaplan_pandas.frames
+if not {hand_backs}:
+    anaplan_pandas.frames.hand_back_memory = lambda: None
+def once():
+    started = time.perf_counter()
+    frame = ap.read_view({workspace!r}, {model!r}, {view!r}, auth={auth!r}, api_url={api!r},
+                         auth_url={auth_url!r}, progress=None)
+    return time.perf_counter() - started, int(frame.memory_usage(deep=True).sum())
+seconds, frame_bytes = once()
+first_peak = high_water_mark()
+seconds = statistics.median([seconds] + [once()[0] for _ in range({repeat} - 1)])
+result = [seconds, frame_bytes, first_peak]
+"""
+
+
+def scenario_hand_backs(sim: SimulatorProcess, repeat: int) -> list[dict]:
+    """read_view with and without the memory hand-backs during the parse (fresh processes).
+
+    What the peak-memory bound costs in speed: the parse threads hand freed memory back
+    to the system every few pages (``frames.TRIM_EVERY``); here a child process turns
+    that off. Seconds are medians of ``repeat`` reads; the peak is the first read's.
+    """
+    rows = []
+    for shape, formats in SHAPES:
+        sim.configure(faults={"line_item_formats": formats})
+        csv = b"".join(page_bytes(sim))
+        floor_seconds = medians({"floor": lambda csv=csv: floor(csv)}, repeat)["floor"]
+        del csv
+        for hand_backs in (True, False):
+            work = HAND_BACKS_CHILD.format(
+                hand_backs=hand_backs, repeat=repeat, workspace=WORKSPACE_ID, model=MODEL_ID,
+                view=REVENUE_VIEW_ID, auth=sim.credentials, api=sim.api_url,
+                auth_url=sim.auth_url)
+            run = child_peak(MEMORY_CHILD.format(work=work))
+            seconds, frame_bytes, peak = run["result"]
+            rows.append({"shape": shape, "hand_backs": hand_backs, "seconds": seconds,
+                         "floor": floor_seconds,
+                         "peak": (peak - run["baseline_rss"]) / frame_bytes})
+    sim.configure(faults={})
+    return rows
+
+
 def report_all_ready(sim: SimulatorProcess, repeat: int) -> None:
     for shape, formats in SHAPES:
         sim.configure(faults={"line_item_formats": formats})
@@ -434,15 +480,28 @@ def report_export(sim: SimulatorProcess, repeat: int) -> None:
           f"read_export / naive = {export['read_export'] / export['naive']:.2f}")
 
 
+def report_hand_backs(sim: SimulatorProcess, repeat: int) -> None:
+    rows = scenario_hand_backs(sim, repeat)
+    print(f"\n(10) What the peak-memory bound costs: read_view with and without the memory "
+          f"hand-backs during the parse (fresh processes; medians of {repeat}, peak of the "
+          "first read)")
+    print(f"    {'value columns':44s} {'hand-backs':>10s} {'read_view':>10s} {'floor':>7s} "
+          f"{'ratio':>6s} {'peak/frame':>10s}")
+    for row in rows:
+        print(f"    {row['shape']:44s} {'on' if row['hand_backs'] else 'off':>10s} "
+              f"{row['seconds']:9.3f}s {row['floor']:6.3f}s "
+              f"{row['seconds'] / row['floor']:6.2f} {row['peak']:10.2f}")
+
+
 ON_ONE_SIMULATOR = {1: report_all_ready, 2: report_gzip, 3: report_over_time, 4: report_memory,
-                    5: report_renewal, 7: report_export}
+                    5: report_renewal, 7: report_export, 10: report_hand_backs}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9",
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9,10",
                         help="the scenarios to run, by number (default: all)")
     args = parser.parse_args()
     only = {int(n) for n in args.only.split(",")}
