@@ -83,6 +83,12 @@ class SimulatorProcess:
     def connection(self) -> dict:
         return {"auth": self.credentials, "api_url": self.api_url, "auth_url": self.auth_url}
 
+    def read_view_code(self) -> str:
+        """The text of a ``read_view`` call on the sample view, for a child process."""
+        return (f"ap.read_view({WORKSPACE_ID!r}, {MODEL_ID!r}, {REVENUE_VIEW_ID!r}, "
+                f"auth={self.credentials!r}, api_url={self.api_url!r}, "
+                f"auth_url={self.auth_url!r}, progress=None)")
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -181,11 +187,9 @@ def scenario_dask(rows: int) -> dict:
         read_view(sim)  # the simulator encodes its export once
         settings = dict(workspace=WORKSPACE_ID, model=MODEL_ID, view=REVENUE_VIEW_ID,
                         auth=sim.credentials, api=sim.api_url, auth_url=sim.auth_url)
-        work = ("import time\nstarted = time.perf_counter()\n"
-                "frame = ap.read_view({workspace!r}, {model!r}, {view!r}, auth={auth!r}, "
-                "api_url={api!r}, auth_url={auth_url!r}, progress=None)\n"
+        work = (f"import time\nstarted = time.perf_counter()\nframe = {sim.read_view_code()}\n"
                 "result = [time.perf_counter() - started, int(frame.memory_usage(deep=True)"
-                ".sum())]").format(**settings)
+                ".sum())]")
         pandas_run = child_peak(MEMORY_CHILD.format(work=work))
         dask_run = child_peak(MEMORY_CHILD.format(work=DASK_CHILD.format(**settings)))
     finally:
@@ -316,9 +320,8 @@ def scenario_over_time(sim: SimulatorProcess, repeat: int, pages_per_second: flo
 
 def scenario_memory(sim: SimulatorProcess, formats: bool = True) -> dict:
     sim.configure(faults={"line_item_formats": formats})
-    work = (f"frame = ap.read_view({WORKSPACE_ID!r}, {MODEL_ID!r}, {REVENUE_VIEW_ID!r}, "
-            f"auth={sim.credentials!r}, api_url={sim.api_url!r}, auth_url={sim.auth_url!r}, "
-            "progress=None)\nresult = int(frame.memory_usage(deep=True).sum())")
+    work = (f"frame = {sim.read_view_code()}\n"
+            "result = int(frame.memory_usage(deep=True).sum())")
     return child_peak(MEMORY_CHILD.format(work=work))
 
 
@@ -370,8 +373,7 @@ if not {hand_backs}:
     anaplan_pandas.frames.hand_back_memory = lambda: None
 def once():
     started = time.perf_counter()
-    frame = ap.read_view({workspace!r}, {model!r}, {view!r}, auth={auth!r}, api_url={api!r},
-                         auth_url={auth_url!r}, progress=None)
+    frame = {call}
     return time.perf_counter() - started, int(frame.memory_usage(deep=True).sum())
 seconds, frame_bytes = once()
 first_peak = high_water_mark()
@@ -394,10 +396,8 @@ def scenario_hand_backs(sim: SimulatorProcess, repeat: int) -> list[dict]:
         floor_seconds = medians({"floor": lambda csv=csv: floor(csv)}, repeat)["floor"]
         del csv
         for hand_backs in (True, False):
-            work = HAND_BACKS_CHILD.format(
-                hand_backs=hand_backs, repeat=repeat, workspace=WORKSPACE_ID, model=MODEL_ID,
-                view=REVENUE_VIEW_ID, auth=sim.credentials, api=sim.api_url,
-                auth_url=sim.auth_url)
+            work = HAND_BACKS_CHILD.format(hand_backs=hand_backs, repeat=repeat,
+                                           call=sim.read_view_code())
             run = child_peak(MEMORY_CHILD.format(work=work))
             seconds, frame_bytes, peak = run["result"]
             rows.append({"shape": shape, "hand_backs": hand_backs, "seconds": seconds,
