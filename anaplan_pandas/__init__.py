@@ -11,11 +11,10 @@ Examples
 (2880, 8)
 """
 
-from anaplan_pandas.auth import AnaplanAuth, BasicAuth, TokenAuth
-from anaplan_pandas.background import BackgroundRead, start_list_read, start_view_read
-from anaplan_pandas.certificate import CertificateAuth
-from anaplan_pandas.connection import Connection, connect
-from anaplan_pandas.discovery import (
+from anaplan_pandas.api.connection import Connection, connect
+from anaplan_pandas.api.exports import read_export, save_export
+from anaplan_pandas.api.views import read_list, read_view, save_list, save_view
+from anaplan_pandas.catalog.catalog import (
     Catalog,
     exports,
     lists,
@@ -24,6 +23,8 @@ from anaplan_pandas.discovery import (
     views,
     workspaces,
 )
+from anaplan_pandas.catalog.export_definition import UnsupportedExportError
+from anaplan_pandas.catalog.targets import Target
 from anaplan_pandas.exceptions import (
     AmbiguousNameError,
     AnaplanConnectionError,
@@ -41,17 +42,21 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
     full_traceback,
 )
-from anaplan_pandas.export_definition import UnsupportedExportError
-from anaplan_pandas.export_reader import read_export, save_export
-from anaplan_pandas.export_task import ExportTask
-from anaplan_pandas.oauth import OAuthDeviceAuth
-from anaplan_pandas.options import ReadOptions
-from anaplan_pandas.read_request import PollSchedule, ReadRequest, ReadRequestStatus, RequestState
-from anaplan_pandas.reader import read_list, read_view, save_list, save_view
-from anaplan_pandas.retry import RetryPolicy
-from anaplan_pandas.signals import Terminated, stop_on_sigterm
-from anaplan_pandas.targets import Target
-from anaplan_pandas.transport import Transport
+from anaplan_pandas.http.auth import AnaplanAuth, BasicAuth, TokenAuth
+from anaplan_pandas.http.certificate import CertificateAuth
+from anaplan_pandas.http.oauth import OAuthDeviceAuth
+from anaplan_pandas.http.retry import RetryPolicy
+from anaplan_pandas.http.transport import Transport
+from anaplan_pandas.run.background import BackgroundRead, start_list_read, start_view_read
+from anaplan_pandas.run.options import ReadOptions
+from anaplan_pandas.run.signals import Terminated, stop_on_sigterm
+from anaplan_pandas.sources.export_task import ExportTask
+from anaplan_pandas.sources.read_request import (
+    PollSchedule,
+    ReadRequest,
+    ReadRequestStatus,
+    RequestState,
+)
 
 __version__ = "0.1.0"
 

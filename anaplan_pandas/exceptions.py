@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from anaplan_pandas.targets import Target
+    from anaplan_pandas.catalog.targets import Target
 
 
 class AnaplanError(Exception):

@@ -368,9 +368,9 @@ def scenario_parquet(rows: int) -> dict:
 
 HAND_BACKS_CHILD = """
 import statistics, time
-import anaplan_pandas.frames
+import anaplan_pandas.parse.frames
 if not {hand_backs}:
-    anaplan_pandas.frames.hand_back_memory = lambda: None
+    anaplan_pandas.parse.frames.hand_back_memory = lambda: None
 def once():
     started = time.perf_counter()
     frame = {call}

@@ -24,6 +24,7 @@ from dataclasses import asdict
 import pandas as pd
 
 import anaplan_pandas as ap
+from anaplan_pandas.http.token_cache import SHARED_TOKENS
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,
@@ -33,7 +34,6 @@ from anaplan_pandas.simulator import (
     PageLayout,
     Simulator,
 )
-from anaplan_pandas.token_cache import SHARED_TOKENS
 
 HANGS = (r"^GET .*/readRequests/[0-9A-F]+$", r"^GET .*/pages/", r"^POST .*/readRequests",
          r"^POST /token/authenticate", r"^GET /2/0/models/[^/]+/(views|lists)/\d+$")

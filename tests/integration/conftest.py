@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from anaplan_pandas.http.token_cache import SHARED_TOKENS
 from anaplan_pandas.simulator import Faults, PageLayout, Simulator
-from anaplan_pandas.token_cache import SHARED_TOKENS
 
 SMALL_ROWS = 288 * 12  # 12 products × 12 regions × 24 months
 

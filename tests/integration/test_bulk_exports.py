@@ -10,8 +10,8 @@ import pytest
 
 import anaplan_pandas as ap
 from anaplan_pandas import call as call_module
-from anaplan_pandas.cli import main
-from anaplan_pandas.progress import NoProgress
+from anaplan_pandas.cli.commands import main
+from anaplan_pandas.progress.display import NoProgress
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,

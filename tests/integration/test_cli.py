@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import anaplan_pandas as ap
-from anaplan_pandas.cli import main
+from anaplan_pandas.cli.commands import main
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,

@@ -18,7 +18,7 @@ import pytest
 import urllib3.util.connection
 
 import anaplan_pandas as ap
-from anaplan_pandas.cli import main
+from anaplan_pandas.cli.commands import main
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,

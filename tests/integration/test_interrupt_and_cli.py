@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from anaplan_pandas.cli import main
+from anaplan_pandas.cli.commands import main
 from anaplan_pandas.simulator import MODEL_ID, REVENUE_VIEW_ID, WORKSPACE_ID, Faults
 
 READER = """

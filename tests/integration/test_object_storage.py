@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import anaplan_pandas as ap
-from anaplan_pandas.cli import main
+from anaplan_pandas.cli.commands import main
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,

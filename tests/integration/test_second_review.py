@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 import anaplan_pandas as ap
-from anaplan_pandas.cli import main
-from anaplan_pandas.frames import ColumnPlan
-from anaplan_pandas.layouts import lay_out
-from anaplan_pandas.progress import ProgressDisplay
+from anaplan_pandas.cli.commands import main
+from anaplan_pandas.parse.frames import ColumnPlan
+from anaplan_pandas.progress.display import ProgressDisplay
 from anaplan_pandas.simulator import (
     MODEL_ID,
     PRICE_BOOK_VIEW_ID,
@@ -20,6 +19,7 @@ from anaplan_pandas.simulator import (
     WORKSPACE_ID,
     Faults,
 )
+from anaplan_pandas.sinks.layouts import lay_out
 
 BACKGROUND_THEN_EXIT = """
 import time, anaplan_pandas as ap

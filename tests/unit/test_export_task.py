@@ -7,7 +7,7 @@ import pytest
 import responses
 
 import anaplan_pandas as ap
-from anaplan_pandas.export_task import ExportDefinition
+from anaplan_pandas.sources.export_task import ExportDefinition
 
 API = "https://api.anaplan.com/2/0"
 WS = "8a8196b15b7dbae6015b8694411d13fe"

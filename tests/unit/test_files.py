@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from anaplan_pandas.files import TableFileWriter, format_of
+from anaplan_pandas.sinks.files import TableFileWriter, format_of
 
 
 def test_tables_after_the_first_are_cast_to_its_schema(tmp_path):
@@ -52,7 +52,7 @@ def test_format_from_suffix_or_argument():
 def test_a_url_without_fsspec_says_what_to_install(monkeypatch):
     import sys
 
-    from anaplan_pandas.files import check_destination
+    from anaplan_pandas.sinks.files import check_destination
 
     monkeypatch.setitem(sys.modules, "fsspec", None)  # as if it were not installed
     with pytest.raises(ValueError, match=r"pip install 'anaplan-pandas\[fsspec\]'"):

@@ -11,9 +11,9 @@ import pytest
 import responses
 
 import anaplan_pandas as ap
-from anaplan_pandas.read_request import ReadRequest
 from anaplan_pandas.simulator import MODEL_ID, REVENUE_VIEW_ID, WORKSPACE_ID, Simulator
 from anaplan_pandas.simulator.certificates import TestAuthority
+from anaplan_pandas.sources.read_request import ReadRequest
 
 AUTH = "https://auth.anaplan.com"
 API = "https://api.anaplan.com/2/0"

@@ -6,10 +6,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from anaplan_pandas.assembly import combine_tables, tables_to_frame, to_frame
-from anaplan_pandas.frames import ColumnPlan, TableBuilder
-from anaplan_pandas.page_parser import CsvPageParser, parse_whole
-from anaplan_pandas.plain_numbers import as_numbers
+from anaplan_pandas.parse.assembly import combine_tables, tables_to_frame, to_frame
+from anaplan_pandas.parse.frames import ColumnPlan, TableBuilder
+from anaplan_pandas.parse.page_parser import CsvPageParser, parse_whole
+from anaplan_pandas.parse.plain_numbers import as_numbers
 
 COLUMNS = ["Product", "Region", "Units", "Note"]
 PLAN = ColumnPlan(dimensions={"Product", "Region"}, leading_dimensions=2)

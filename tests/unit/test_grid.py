@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from anaplan_pandas.grid import GridError, GridShape, grid_of_pages, join_pages
+from anaplan_pandas.parse.grid import GridError, GridShape, grid_of_pages, join_pages
 
 VENDOR = (b"Apple,George Hardwick,UK\n"
           b",Jan 20,Feb 20,FY20\n"

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from anaplan_pandas.pages import BOM, RecordAligner
+from anaplan_pandas.parse.pages import BOM, RecordAligner
 
 HEADER = b'Product,Region,"Units, sold",Comment\n'
 ROWS = [
@@ -134,7 +134,7 @@ def test_data_ending_inside_quotes_is_an_error():
 def test_big_chunks_are_cut_into_pieces_of_whole_records():
     import random
 
-    from anaplan_pandas.pages import split_records
+    from anaplan_pandas.parse.pages import split_records
 
     rng = random.Random(7)
     records = [f'{i},"a, ""quoted""\nvalue {i}",{rng.random()}\n' if i % 3 else f"{i},plain,1\n"

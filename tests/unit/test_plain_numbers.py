@@ -8,7 +8,7 @@ import re
 import pyarrow as pa
 import pytest
 
-from anaplan_pandas.plain_numbers import _PLAIN_NUMBER, as_numbers
+from anaplan_pandas.parse.plain_numbers import _PLAIN_NUMBER, as_numbers
 
 RULE = re.compile(_PLAIN_NUMBER)
 EDGES = ["0", "-0", "00", "007", "-007", "0.5", "-0.5", "00.5", ".5", "-.5", "5.", "5.e3",

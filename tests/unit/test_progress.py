@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from anaplan_pandas.progress import (
+from anaplan_pandas.progress.display import (
     LineProgress,
     NoProgress,
     TqdmProgress,
@@ -14,7 +14,7 @@ from anaplan_pandas.progress import (
     in_jupyter,
     make_progress,
 )
-from anaplan_pandas.read_request import ReadRequestStatus
+from anaplan_pandas.sources.read_request import ReadRequestStatus
 
 
 def drive(display, fail=None):

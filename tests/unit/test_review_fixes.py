@@ -10,10 +10,10 @@ import requests
 import responses
 
 import anaplan_pandas as ap
-from anaplan_pandas.assembly import rebatch
-from anaplan_pandas.call import ReadCall
-from anaplan_pandas.files import TableFileWriter
-from anaplan_pandas.options import ReadOptions
+from anaplan_pandas.parse.assembly import rebatch
+from anaplan_pandas.run.call import ReadCall
+from anaplan_pandas.run.options import ReadOptions
+from anaplan_pandas.sinks.files import TableFileWriter
 
 AUTH = "https://auth.anaplan.com"
 OAUTH = "https://us1a.app.anaplan.com"

@@ -1,0 +1,1 @@
+"""The public operations: the connection, its pool, and the module-level functions."""

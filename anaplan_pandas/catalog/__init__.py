@@ -1,0 +1,1 @@
+"""Names to ids, and what the metadata says: listings, targets, column plans."""

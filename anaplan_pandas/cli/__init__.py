@@ -1,0 +1,1 @@
+"""The ``anaplan-pandas`` command."""

@@ -1,0 +1,1 @@
+"""Talking to Anaplan's services: the session, auth plug-ins, URLs, retries."""

@@ -1,0 +1,1 @@
+"""CSV pages into Arrow tables and DataFrames: records, types, numbers, grids."""

@@ -1,0 +1,1 @@
+"""Everything that arrives in parts: read requests, export tasks, the /data call."""
