@@ -11,18 +11,20 @@ Examples
 (2880, 8)
 """
 
+from anaplan_pandas.api.background import BackgroundRead
 from anaplan_pandas.api.connection import Connection, connect
+from anaplan_pandas.api.discovery import exports, lists, models, modules, views, workspaces
 from anaplan_pandas.api.exports import read_export, save_export
-from anaplan_pandas.api.views import read_list, read_view, save_list, save_view
-from anaplan_pandas.catalog.catalog import (
-    Catalog,
-    exports,
-    lists,
-    models,
-    modules,
-    views,
-    workspaces,
+from anaplan_pandas.api.options import ReadOptions
+from anaplan_pandas.api.views import (
+    read_list,
+    read_view,
+    save_list,
+    save_view,
+    start_list_read,
+    start_view_read,
 )
+from anaplan_pandas.catalog.catalog import Catalog
 from anaplan_pandas.catalog.export_definition import UnsupportedExportError
 from anaplan_pandas.catalog.targets import Target
 from anaplan_pandas.exceptions import (
@@ -33,6 +35,7 @@ from anaplan_pandas.exceptions import (
     AnaplanTimeoutError,
     AuthenticationError,
     ExportFailedError,
+    IncompleteReadError,
     ModelBusyError,
     NotFoundError,
     RateLimitError,
@@ -47,16 +50,11 @@ from anaplan_pandas.http.certificate import CertificateAuth
 from anaplan_pandas.http.oauth import OAuthDeviceAuth
 from anaplan_pandas.http.retry import RetryPolicy
 from anaplan_pandas.http.transport import Transport
-from anaplan_pandas.run.background import BackgroundRead, start_list_read, start_view_read
-from anaplan_pandas.run.options import ReadOptions
+from anaplan_pandas.run.poll import PollSchedule
 from anaplan_pandas.run.signals import Terminated, stop_on_sigterm
 from anaplan_pandas.sources.export_task import ExportTask
-from anaplan_pandas.sources.read_request import (
-    PollSchedule,
-    ReadRequest,
-    ReadRequestStatus,
-    RequestState,
-)
+from anaplan_pandas.sources.read_request import ReadRequest
+from anaplan_pandas.sources.request_status import ReadRequestStatus, RequestState
 
 __version__ = "0.1.0"
 
@@ -75,6 +73,7 @@ __all__ = [
     "Connection",
     "ExportFailedError",
     "ExportTask",
+    "IncompleteReadError",
     "ModelBusyError",
     "NotFoundError",
     "OAuthDeviceAuth",

@@ -15,6 +15,7 @@
     └── ReadRequestError            a large read request went wrong
         ├── ExportFailedError       COMPLETE with ``successful: false``
         ├── ReadRequestCancelledError  CANCELLED or CANCELLING
+        ├── IncompleteReadError     a declared page or chunk the server does not serve
         └── ReadRequestTimeoutError    the caller's deadline passed (also an
                                        AnaplanTimeoutError)
 
@@ -197,6 +198,14 @@ class ExportFailedError(ReadRequestError):
 
 class ReadRequestCancelledError(ReadRequestError):
     """The read request was cancelled on the server (``CANCELLED`` or ``CANCELLING``)."""
+
+
+class IncompleteReadError(ReadRequestError):
+    """A page or chunk the server declared but does not serve, or a count that changed.
+
+    The message names the part and the counts seen; the request has been cleaned up. Start
+    a new read.
+    """
 
 
 class ReadRequestTimeoutError(ReadRequestError, AnaplanTimeoutError):

@@ -24,7 +24,7 @@ from dataclasses import asdict
 import pandas as pd
 
 import anaplan_pandas as ap
-from anaplan_pandas.http.token_cache import SHARED_TOKENS
+from anaplan_pandas.api.pool import POOL
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
             faults, timeout, names = random_faults(rng, rng.randrange(10**6))
             faults_seen.update(names)
-            SHARED_TOKENS.log_out_all()  # every read logs in, under its own faults
+            POOL.close_all()  # every read logs in, under its own faults
             sim.configure(layout=random_layout(rng), faults=faults)
             sim.reset_records()
             kind = rng.choice(("view", "list"))

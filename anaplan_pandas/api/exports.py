@@ -3,79 +3,22 @@
 :func:`read_export` and :func:`save_export` run the export's task, show its progress as
 Anaplan reports it (a fraction and the current step), download the file's chunks several at
 once and parse them as they arrive into a DataFrame, chunks of rows or a file: the same
-parser, sinks, deadline, retries and errors as :func:`~anaplan_pandas.read_view`. An
-:class:`ExportCall` is a :class:`~anaplan_pandas.run.call.ReadCall` whose source is an
-:class:`~anaplan_pandas.sources.export_task.ExportTask` instead of a read request.
+runner, parser, sinks, deadline, retries and errors as :func:`~anaplan_pandas.read_view`,
+with an :class:`~anaplan_pandas.sources.export_task.ExportTask` as the source.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, overload
+from typing import Any, overload
 
 import pandas as pd
 
-from anaplan_pandas.catalog.export_definition import ExportDefinition, export_definition
-from anaplan_pandas.http.transport import Transport
-from anaplan_pandas.parse.frames import ColumnPlan
-from anaplan_pandas.progress.display import ProgressChoice, ProgressDisplay
-from anaplan_pandas.run.call import ReadCall
-from anaplan_pandas.run.options import ReadOptions, check_chunksize
+from anaplan_pandas.api.connection import Connection
+from anaplan_pandas.api.pool import pooled
+from anaplan_pandas.progress.choice import ProgressChoice
 from anaplan_pandas.sinks.files import FileFormat
-from anaplan_pandas.sources.export_task import ExportTask
-
-if TYPE_CHECKING:
-    from anaplan_pandas.api.connection import Connection
-
-
-@dataclass
-class ExportCall(ReadCall):
-    """One call of :func:`read_export` or :func:`save_export`: run the task, read the file."""
-
-    locale: str = "en_US"
-    noun: ClassVar[str] = "export task"
-    _definition: ExportDefinition | None = None
-
-    def definition(self, transport: Transport) -> ExportDefinition:
-        """The export's metadata, checked to be one table of delimited text (once)."""
-        if self._definition is None:
-            self._definition = export_definition(transport, self.target(transport))
-        return self._definition
-
-    def plan(self, transport: Transport) -> ColumnPlan:
-        """Column types from the export's ``dataTypes``."""
-        return self.definition(transport).column_plan()
-
-    @contextlib.contextmanager
-    def _request(self, transport: Transport, display: ProgressDisplay) -> Iterator[ExportTask]:
-        with ExportTask.run(transport, self.target(transport), locale=self.locale,
-                            definition=self.definition(transport),
-                            cancel_event=self.cancel_event) as task:
-            self.request_id = task.task_id
-            display.start(task.task_id, noun=self.noun)
-            yield task
-
-    def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` with the export task's id in its ``attrs``."""
-        frame.attrs["anaplan_task_id"] = self.request_id
-        return frame
-
-
-def _export_call(what: tuple[Any, ...], auth: object, api_url: str | None, auth_url: str | None,
-                 progress: ProgressChoice, connection: Connection | None, locale: str,
-                 options: dict[str, Any]) -> ExportCall:
-    read_options = ReadOptions.from_keywords(options)
-    read_options.require_plain("exports, which are read as they are saved")
-    if read_options.request_id is not None or read_options.keep_request:
-        raise ValueError("request_id= and keep_request= apply to read requests; an export "
-                         "task leaves nothing to keep or re-attach to (Anaplan keeps its file).")
-    if not isinstance(locale, str) or not locale.strip():
-        raise ValueError(f"locale must be a locale name such as 'en_US', got {locale!r}.")
-    return ExportCall(("export", *what), "", auth, api_url, auth_url, progress, read_options,
-                      connection, locale=locale.strip())
 
 
 @overload
@@ -135,10 +78,9 @@ def read_export(
     ['category', 'float64', 'bool']
     >>> sim.stop()
     """
-    call = _export_call((workspace_id, model_id, export_id), auth, api_url, auth_url, progress,
-                        connection, locale, options)
-    chunksize = check_chunksize(chunksize)
-    return call.frame() if chunksize is None else call.chunks(chunksize)
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.read_export(workspace_id, model_id, export_id, progress=progress,
+                            chunksize=chunksize, locale=locale, **options)
 
 
 def save_export(
@@ -173,6 +115,6 @@ def save_export(
     2880
     >>> sim.stop()
     """
-    call = _export_call((workspace_id, model_id, export_id), auth, api_url, auth_url, progress,
-                        connection, locale, options)
-    return call.save(path, file_format)
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.save_export(workspace_id, model_id, export_id, path, file_format=file_format,
+                            progress=progress, locale=locale, **options)

@@ -1,31 +1,25 @@
 """The functions analysts call: read a view or list into a DataFrame, in chunks, or to a file.
 
-They check the arguments and hand the work to a :class:`~anaplan_pandas.run.call.ReadCall`,
-which connects, starts a read request, streams its pages through the parser while the export
-runs, and always deletes the request at the end.
+Each runs the method of the same name of a :class:`~anaplan_pandas.api.connection.Connection`:
+the caller's (``connection=``), or the one the process's pool holds for these credentials
+(:mod:`anaplan_pandas.api.pool`), so that calls with the same credentials share one login.
+The connection starts a read request, streams its pages through the parser while the
+export runs, and always deletes the request at the end.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import Any, overload
 
 import pandas as pd
 
-from anaplan_pandas.progress.display import ProgressChoice
-from anaplan_pandas.run.call import ReadCall
-from anaplan_pandas.run.options import ReadOptions, check_chunksize
+from anaplan_pandas.api.background import BackgroundRead
+from anaplan_pandas.api.connection import Connection
+from anaplan_pandas.api.pool import pooled
+from anaplan_pandas.progress.choice import ProgressChoice
 from anaplan_pandas.sinks.files import FileFormat
-from anaplan_pandas.sources.read_request import check_export_type
-
-if TYPE_CHECKING:
-    from anaplan_pandas.api.connection import Connection
-
-log = logging.getLogger("anaplan_pandas")
-
-T = TypeVar("T")
 
 
 @overload
@@ -132,13 +126,9 @@ def read_view(
     [1000, 1000, 880]
     >>> sim.stop()
     """
-    read_options = ReadOptions.from_keywords(options)
-    chunksize = check_chunksize(chunksize)
-    if chunksize is not None and read_options.method != "read_request":
-        raise ValueError("method= does not apply with chunksize=, which streams a read request.")
-    call = ReadCall(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
-                 api_url, auth_url, progress, read_options, connection)
-    return call.frame() if chunksize is None else call.chunks(chunksize)
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.read_view(workspace_id, model_id, view_id, export_type=export_type,
+                          progress=progress, chunksize=chunksize, **options)
 
 
 @overload
@@ -202,12 +192,9 @@ def read_list(
     ['North America', 'NA', 'EMEA']
     >>> sim.stop()
     """
-    read_options = ReadOptions.from_keywords(options)
-    read_options.require_plain("lists, which are read as they are")
-    chunksize = check_chunksize(chunksize)
-    call = ReadCall(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, read_options, connection)
-    return call.frame() if chunksize is None else call.chunks(chunksize)
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.read_list(workspace_id, model_id, list_id, progress=progress,
+                          chunksize=chunksize, **options)
 
 
 def save_view(
@@ -243,11 +230,9 @@ def save_view(
     2880
     >>> sim.stop()
     """
-    read_options = ReadOptions.from_keywords(options)
-    read_options.require_plain("files, which are written as read")
-    call = ReadCall(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
-                 api_url, auth_url, progress, read_options, connection)
-    return call.save(path, file_format)
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.save_view(workspace_id, model_id, view_id, path, file_format=file_format,
+                          export_type=export_type, progress=progress, **options)
 
 
 def save_list(
@@ -277,8 +262,66 @@ def save_list(
     12
     >>> sim.stop()
     """
-    read_options = ReadOptions.from_keywords(options)
-    read_options.require_plain("lists, which are read as they are")
-    call = ReadCall(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, read_options, connection)
-    return call.save(path, file_format)
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.save_list(workspace_id, model_id, list_id, path, file_format=file_format,
+                          progress=progress, **options)
+
+
+def start_view_read(
+    workspace_id: str,
+    model_id: str,
+    view_id: int | str,
+    *,
+    export_type: str = "TABULAR_MULTI_COLUMN",
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    connection: Connection | None = None,
+    progress: ProgressChoice = "auto",
+    **options: Any,
+) -> BackgroundRead:
+    """Start reading a view in the background; parameters as :func:`read_view`.
+
+    In Jupyter, show the handle to get the progress panel with a Cancel button.
+
+    Examples
+    --------
+    >>> from anaplan_pandas.simulator import Simulator
+    >>> with Simulator(revenue_rows=2880) as sim:
+    ...     handle = start_view_read("Sales Planning", "FP&A Model", "Revenue Plan",
+    ...                              auth=sim.credentials, api_url=sim.api_url,
+    ...                              auth_url=sim.auth_url, progress=None)
+    ...     handle.result().shape
+    (2880, 8)
+    """
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.start_view_read(workspace_id, model_id, view_id, export_type=export_type,
+                                progress=progress, **options)
+
+
+def start_list_read(
+    workspace_id: str,
+    model_id: str,
+    list_id: int | str,
+    *,
+    auth: object = None,
+    api_url: str | None = None,
+    auth_url: str | None = None,
+    connection: Connection | None = None,
+    progress: ProgressChoice = "auto",
+    **options: Any,
+) -> BackgroundRead:
+    """Start reading a list in the background; parameters as :func:`read_list`.
+
+    Examples
+    --------
+    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+    >>> with Simulator(revenue_rows=2880) as sim:
+    ...     handle = start_list_read(WORKSPACE_ID, MODEL_ID, "Regions", auth=sim.credentials,
+    ...                              api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
+    ...     len(handle.result())
+    12
+    """
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    return conn.start_list_read(workspace_id, model_id, list_id, progress=progress,
+                                **options)

@@ -1,18 +1,35 @@
-"""Find your data by name: workspaces, models, modules, views, lists and exports as DataFrames.
+"""The catalog of one connection: listings, names to ids, and metadata, fetched once.
 
-Analysts know their model by names, not 32-character ids. Every function that takes an id
-also takes a name: ``read_view("Sales Planning", "FP&A Model", "Revenue Plan")``. A name
-that matches nothing, or more than one object, gets an error that lists the close matches
-with their ids.
+Analysts know their model by names, not 32-character ids. Every operation that takes an id
+also takes a name: ``read_view("Sales Planning", "FP&A Model", "Revenue Plan")``. The
+catalog reads each listing (workspaces, a workspace's models, a model's views, lists,
+exports, modules) and each piece of metadata (a view's axes, a module's line item formats,
+a list's properties, an export's definition) once, and answers every later question from
+what it holds: a second read of the same view on the same connection makes no listing and
+no metadata call. It is never silently stale: :meth:`Catalog.refresh` forgets everything,
+and the runner calls it when an id it resolved answers 404.
 """
 
 from __future__ import annotations
 
-import difflib
-from typing import Any
+import logging
+import threading
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 
+from anaplan_pandas.catalog.export_definition import ExportDefinition, readable_definition
+from anaplan_pandas.catalog.metadata import (
+    Axes,
+    line_item_types,
+    list_column_plan,
+    view_axes_of,
+    view_column_plan,
+)
+from anaplan_pandas.catalog.names import by_name, is_id, name_of, typed_name
 from anaplan_pandas.catalog.targets import (
     ObjectKind,
     Target,
@@ -20,14 +37,23 @@ from anaplan_pandas.catalog.targets import (
     check_object_id,
     check_workspace_id,
 )
-from anaplan_pandas.exceptions import AmbiguousNameError, NotFoundError, UnexpectedResponseError
-from anaplan_pandas.http.transport import Transport, open_transport
+from anaplan_pandas.exceptions import (
+    AnaplanHTTPError,
+    NotFoundError,
+    UnexpectedResponseError,
+)
+from anaplan_pandas.http.transport import Transport
+from anaplan_pandas.parse.frames import ColumnPlan
+
+log = logging.getLogger("anaplan_pandas")
 
 PAGE_SIZE = 5000
 
+T = TypeVar("T")
+
 
 class Catalog:
-    """The listings of one connection, with name lookups.
+    """The listings and metadata of one connection, each fetched once, with name lookups.
 
     Examples
     --------
@@ -40,70 +66,204 @@ class Catalog:
     """
 
     def __init__(self, transport: Transport) -> None:
-        self.transport = getattr(transport, "transport", transport)  # or a Connection
+        self.transport: Transport = getattr(transport, "transport", transport)  # or a Connection
+        self._held: dict[tuple[Any, ...], Any] = {}
+        self._fetching: dict[tuple[Any, ...], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Forget every listing and piece of metadata; the next question fetches anew."""
+        with self._lock:
+            self._held.clear()
+
+    def _remember(self, key: tuple[Any, ...], fetch: Callable[[], T]) -> T:
+        """What ``fetch`` gives, fetched once per key (one thread fetches, the rest wait)."""
+        with self._lock:
+            if key in self._held:
+                return self._held[key]  # type: ignore[no-any-return]
+            fetching = self._fetching.setdefault(key, threading.Lock())
+        with fetching:
+            with self._lock:
+                if key in self._held:
+                    return self._held[key]  # type: ignore[no-any-return]
+            value = fetch()
+            with self._lock:
+                self._held[key] = value
+                self._fetching.pop(key, None)
+            return value
+
+    # -- listings -----------------------------------------------------------------------------
 
     def workspaces(self) -> pd.DataFrame:
         """Every workspace the user can see: id, name, active, size."""
-        return self._listing("/workspaces", "workspaces", "workspaces", tenantDetails="true")
+        return self._listing("/workspaces", "workspaces", "workspaces",
+                             tenantDetails="true").copy()
 
     def models(self, workspace: str | None = None) -> pd.DataFrame:
         """The models of a workspace (id or name), or of every workspace."""
         if workspace is None:
-            return self._listing("/models", "models", "models")
-        ws = self.workspace_id(workspace)
-        return self._listing(f"/workspaces/{ws}/models", "models", f"models of workspace {ws}")
+            return self._listing("/models", "models", "models").copy()
+        return self._models(self.workspace_id(workspace)).copy()
 
     def modules(self, workspace: str, model: str) -> pd.DataFrame:
         """The modules of a model: id and name."""
         _, m = self.model_ids(workspace, model)
-        return self._listing(f"/models/{m}/modules", "modules", f"modules of model {m}")
+        return self._listing(f"/models/{m}/modules", "modules", f"modules of model {m}").copy()
 
     def views(self, workspace: str, model: str) -> pd.DataFrame:
         """The views of a model (saved views are named ``Module.View``)."""
-        _, m = self.model_ids(workspace, model)
-        return self._listing(f"/models/{m}/views", "views", f"views of model {m}",
-                             includesubsidiaryviews="true")
+        return self._views(*self.model_ids(workspace, model)).copy()
 
     def lists(self, workspace: str, model: str) -> pd.DataFrame:
         """The lists of a model: id and name."""
         _, m = self.model_ids(workspace, model)
-        return self._listing(f"/models/{m}/lists", "lists", f"lists of model {m}")
+        return self._listing(f"/models/{m}/lists", "lists", f"lists of model {m}").copy()
 
     def exports(self, workspace: str, model: str) -> pd.DataFrame:
         """The export actions saved in a model: id, name, exportType, exportFormat, ..."""
-        ws, m = self.model_ids(workspace, model)
+        return self._exports(*self.model_ids(workspace, model)).copy()
+
+    def _models(self, ws: str) -> pd.DataFrame:
+        return self._listing(f"/workspaces/{ws}/models", "models", f"models of workspace {ws}")
+
+    def _views(self, ws: str, m: str) -> pd.DataFrame:
+        return self._listing(f"/models/{m}/views", "views", f"views of model {m}",
+                             includesubsidiaryviews="true")
+
+    def _exports(self, ws: str, m: str) -> pd.DataFrame:
         return self._listing(f"/workspaces/{ws}/models/{m}/exports", "exports",
                              f"exports of model {m}")
 
+    # -- names to ids -------------------------------------------------------------------------
+
     def workspace_id(self, workspace: object) -> str:
         """The id of a workspace given by id or name."""
-        if _is_id(check_workspace_id, workspace):
+        if is_id(check_workspace_id, workspace):
             return check_workspace_id(workspace)
-        name = _name(workspace, "workspace_id")
-        return self._by_name(self.workspaces(), "workspace", name, "the workspaces you can see")
+        name = name_of(workspace, "workspace_id")
+        listing = self._listing("/workspaces", "workspaces", "workspaces", tenantDetails="true")
+        return by_name(listing, "workspace", name, "the workspaces you can see")
 
     def model_ids(self, workspace: object, model: object) -> tuple[str, str]:
         """The ids of a workspace and of one of its models, each given by id or name."""
         ws = self.workspace_id(workspace)
-        if _is_id(check_model_id, model):
+        if is_id(check_model_id, model):
             return ws, check_model_id(model)
-        name = _name(model, "model_id")
-        listing = self._listing(f"/workspaces/{ws}/models", "models", f"models of workspace {ws}")
-        return ws, self._by_name(listing, "model", name, f"workspace {ws}")
+        name = name_of(model, "model_id")
+        return ws, by_name(self._models(ws), "model", name, f"workspace {ws}")
 
     def target(self, kind: ObjectKind, workspace: object, model: object, obj: object) -> Target:
         """Resolve names (or check ids) into the :class:`Target` of a read."""
         ws, m = self.model_ids(workspace, model)
-        names = (_typed_name(workspace, check_workspace_id), _typed_name(model, check_model_id))
-        if _is_id(lambda v: check_object_id(v, kind), obj):
+        names = (typed_name(workspace, check_workspace_id), typed_name(model, check_model_id))
+        if is_id(lambda v: check_object_id(v, kind), obj):
             return Target.of(kind, ws, m, obj).named(*names, None)
-        name = _name(obj, f"{kind}_id")
-        listing = {"view": self.views, "list": self.lists, "export": self.exports}[kind](ws, m)
+        name = name_of(obj, f"{kind}_id")
+        listing = {"view": self._views, "export": self._exports,
+                   "list": lambda w, m: self._listing(f"/models/{m}/lists", "lists",
+                                                      f"lists of model {m}")}[kind](ws, m)
         where = f"model {names[1]!r}" if names[1] else f"model {m}"
-        object_id = self._by_name(listing, kind, name, where)
+        object_id = by_name(listing, kind, name, where)
         return Target.of(kind, ws, m, object_id).named(*names, name)
 
+    # -- metadata -----------------------------------------------------------------------------
+
+    def view_axes(self, target: Target) -> Axes:
+        """The dimension names on the ``rows``, ``columns`` and ``pages`` of a view.
+
+        Examples
+        --------
+        >>> from anaplan_pandas import connect, Target
+        >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
+        >>> with Simulator(revenue_rows=2880) as sim:
+        ...     catalog = Catalog(connect(sim.credentials, sim.api_url, sim.auth_url))
+        ...     catalog.view_axes(Target.of("view", WORKSPACE_ID, MODEL_ID, 102000000001))
+        {'rows': ['Products', 'Time'], 'columns': ['Line Items'], 'pages': ['Regions']}
+        """
+        def fetch() -> Axes:
+            body = self.transport.get_json(f"/models/{target.model_id}/views/{target.object_id}",
+                                           f"metadata of {target.describe()}")
+            return view_axes_of(body, target)
+
+        return self._remember(("view", target.model_id, target.object_id), fetch)
+
+    def module_of(self, target: Target) -> str:
+        """The id of the module a view belongs to, from the model's view listing.
+
+        A view missing from the listing is taken to be a module's default view, whose id is
+        the module's id.
+        """
+        views = self._views(target.workspace_id, target.model_id)
+        match = views[views["id"] == target.object_id]
+        if "moduleId" in match and len(match):
+            return str(match["moduleId"].iloc[0])
+        return target.object_id
+
+    def line_item_types(self, target: Target) -> dict[str, pa.DataType]:
+        """The types of a view's line items from their formats, or ``{}`` if unknown."""
+        def fetch() -> dict[str, pa.DataType]:
+            try:
+                module_id = self.module_of(target)
+                body = self.transport.get_json(
+                    f"/models/{target.model_id}/modules/{module_id}/lineItems",
+                    f"line items of module {module_id} in model {target.model_id}",
+                    params={"includeAll": "true"},
+                )
+            except (AnaplanHTTPError, UnexpectedResponseError) as error:
+                log.debug("no line item formats for %s (%s); inferring types",
+                          target.describe(), error)
+                return {}
+            return line_item_types(body)
+
+        return self._remember(("line items", target.model_id, target.object_id), fetch)
+
+    def view_plan(self, target: Target, export_type: str) -> ColumnPlan:
+        """Which columns of a view's export hold item names, and the line items' types.
+
+        If the metadata is missing or malformed, the plan infers every column from the data
+        and a warning says so (item names that look like numbers would then become numbers).
+        """
+        try:
+            axes = self.view_axes(target)
+        except (NotFoundError, UnexpectedResponseError) as error:
+            warnings.warn(
+                f"Could not read the metadata of {target.describe()} ({error}); column types "
+                "are inferred from the data, so item names that look like numbers may become "
+                "numbers.", UserWarning, stacklevel=3)
+            return ColumnPlan()
+        tabular = export_type == "TABULAR_MULTI_COLUMN"
+        types = self.line_item_types(target) if tabular and len(axes["columns"]) == 1 else {}
+        return view_column_plan(axes, export_type, types)
+
+    def list_plan(self, target: Target) -> ColumnPlan:
+        """A list export's column types, from the list's property formats."""
+        def fetch() -> ColumnPlan:
+            body = self.transport.get_json(target.path, f"metadata of {target.describe()}")
+            return list_column_plan(body, target)
+
+        return self._remember(("list", target.model_id, target.object_id), fetch)
+
+    def export_definition(self, target: Target) -> ExportDefinition:
+        """An export's metadata and layout, checked to be one table of delimited text."""
+        def fetch() -> ExportDefinition:
+            body = self.transport.get_json(target.path, f"metadata of {target.describe()}")
+            listing = self._exports(target.workspace_id, target.model_id)
+            entry = listing[listing["id"] == target.object_id]
+            export_type = ""
+            if len(entry) and "exportType" in entry:
+                export_type = str(entry["exportType"].iloc[0] or "")
+            return readable_definition(body, export_type, target)
+
+        return self._remember(("export", target.model_id, target.object_id), fetch)
+
+    # -- paging -------------------------------------------------------------------------------
+
     def _listing(self, path: str, key: str, what: str, **params: Any) -> pd.DataFrame:
+        """Every item of a listing, fetched once (see :meth:`_read_listing`)."""
+        return self._remember(("listing", path, tuple(sorted(params.items()))),
+                              lambda: self._read_listing(path, key, what, **params))
+
+    def _read_listing(self, path: str, key: str, what: str, **params: Any) -> pd.DataFrame:
         """Every item of a listing, page by page.
 
         Pages follow ``offset`` until ``meta.paging.totalSize`` items have arrived; a server
@@ -135,135 +295,3 @@ class Catalog:
         if "id" not in frame:
             frame = pd.DataFrame(rows, columns=["id", "name"])
         return frame.astype({"id": str})
-
-    def _by_name(self, listing: pd.DataFrame, kind: str, name: str, where: str) -> str:
-        names = listing["name"].astype(str) if "name" in listing else pd.Series(dtype=str)
-        matches = listing[names == name]
-        if matches.empty:
-            matches = listing[names.str.casefold() == name.casefold()]
-        if matches.empty and kind == "export":  # "Revenue Plan" for "Revenue Plan.csv"
-            stems = names.str.replace(r"\.[A-Za-z0-9]{1,5}$", "", regex=True)
-            matches = listing[stems.str.casefold() == name.casefold()]
-        if len(matches) == 1:
-            return str(matches["id"].iloc[0])
-        if len(matches) > 1:
-            found = ", ".join(f"{n!r} ({i})" for n, i in zip(matches["name"], matches["id"],
-                                                              strict=True))
-            raise AmbiguousNameError(
-                f"{len(matches)} {kind}s in {where} are named {name!r}: {found}. "
-                f"Pass the id of the one you mean instead of its name."
-            )
-        close = difflib.get_close_matches(name, names.tolist(), n=5, cutoff=0.5)
-        hint = ("Close matches: " + ", ".join(
-            f"{c!r} ({listing[names == c]['id'].iloc[0]})" for c in close
-        ) + ".") if close else f"There are {len(listing)} {kind}s: ap.{kind}s() lists them."
-        raise NotFoundError(f"No {kind} named {name!r} in {where}. {hint}")
-
-
-def _is_id(check: Any, value: object) -> bool:
-    try:
-        check(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _typed_name(value: object, check: Any) -> str | None:
-    """``value`` if the user named the object, ``None`` if they gave its id."""
-    return None if _is_id(check, value) else str(value).strip()
-
-
-def _name(value: object, argument: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(
-            f"{argument} must be an id or a name, got {type(value).__name__} {value!r}."
-        )
-    return value.strip()
-
-
-def _catalog(connection: dict[str, Any]) -> Catalog:
-    return Catalog(open_transport(**connection))
-
-
-def workspaces(**connection: Any) -> pd.DataFrame:
-    """List the workspaces you can see; ``connection`` as in :func:`~anaplan_pandas.connect`.
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     print(workspaces(auth=sim.credentials, api_url=sim.api_url,
-    ...                      auth_url=sim.auth_url)["name"].tolist())
-    ['Sales Planning']
-    """
-    return _catalog(connection).workspaces()
-
-
-def models(workspace: str | None = None, **connection: Any) -> pd.DataFrame:
-    """List the models of a workspace (by id or name), or of all workspaces.
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     print(models("Sales Planning", auth=sim.credentials, api_url=sim.api_url,
-    ...                  auth_url=sim.auth_url)["name"].tolist())
-    ['FP&A Model']
-    """
-    return _catalog(connection).models(workspace)
-
-
-def modules(workspace: str, model: str, **connection: Any) -> pd.DataFrame:
-    """List the modules of a model (workspace and model by id or name).
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     print(modules("Sales Planning", "FP&A Model", auth=sim.credentials,
-    ...                   api_url=sim.api_url, auth_url=sim.auth_url)["name"].tolist())
-    ['Revenue Plan', 'Price Book']
-    """
-    return _catalog(connection).modules(workspace, model)
-
-
-def views(workspace: str, model: str, **connection: Any) -> pd.DataFrame:
-    """List the views of a model: id, name, module id.
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     print(views("Sales Planning", "FP&A Model", auth=sim.credentials,
-    ...                 api_url=sim.api_url, auth_url=sim.auth_url)["id"].tolist())
-    ['102000000001', '102000000002']
-    """
-    return _catalog(connection).views(workspace, model)
-
-
-def exports(workspace: str, model: str, **connection: Any) -> pd.DataFrame:
-    """List the export actions saved in a model: id, name, exportType, exportFormat, ...
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     print(exports("Sales Planning", "FP&A Model", auth=sim.credentials,
-    ...                   api_url=sim.api_url, auth_url=sim.auth_url)["name"].tolist()[:2])
-    ['Revenue Plan.csv', 'Price Book.txt']
-    """
-    return _catalog(connection).exports(workspace, model)
-
-
-def lists(workspace: str, model: str, **connection: Any) -> pd.DataFrame:
-    """List the lists of a model: id and name.
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     print(lists("Sales Planning", "FP&A Model", auth=sim.credentials,
-    ...                 api_url=sim.api_url, auth_url=sim.auth_url)["name"].tolist())
-    ['Products', 'Regions', 'Customers']
-    """
-    return _catalog(connection).lists(workspace, model)

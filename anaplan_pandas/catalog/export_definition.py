@@ -16,7 +16,6 @@ import pyarrow as pa
 
 from anaplan_pandas.catalog.targets import Target
 from anaplan_pandas.exceptions import UnexpectedResponseError
-from anaplan_pandas.http.transport import Transport
 from anaplan_pandas.parse.frames import ColumnPlan
 
 #: Export formats that are delimited text, which this library reads.
@@ -121,21 +120,22 @@ class UnsupportedExportError(UnexpectedResponseError):
     """The export action writes something that is not one table of delimited text."""
 
 
-def export_definition(transport: Transport, target: Target) -> ExportDefinition:
+def readable_definition(body: dict[str, Any], export_type: str, target: Target
+                        ) -> ExportDefinition:
     """The export's metadata (``GET …/exports/{id}``), checked to be readable.
 
     The metadata does not carry the layout (``exportType``); the model's export listing
-    does, so both are read. An export that is not one table of delimited text is refused
+    does, and is passed here. An export that is not one table of delimited text is refused
     (:meth:`ExportDefinition.check_readable`).
-    """
-    from anaplan_pandas.catalog.catalog import Catalog
 
-    body = transport.get_json(target.path, f"metadata of {target.describe()}")
-    listing = Catalog(transport).exports(target.workspace_id, target.model_id)
-    entry = listing[listing["id"] == target.object_id]
-    export_type = ""
-    if len(entry) and "exportType" in entry:
-        export_type = str(entry["exportType"].iloc[0] or "")
+    Examples
+    --------
+    >>> target = Target.of("export", "8a8196b15b7dbae6015b8694411d13fe",
+    ...                    "75A40874E6B64FA3AE0743278996850F", 116000000001)
+    >>> body = {"exportMetadata": {"exportFormat": "text/csv"}}
+    >>> readable_definition(body, "TABULAR_MULTI_COLUMN", target).separator
+    ','
+    """
     try:
         definition = ExportDefinition.from_metadata(body, export_type)
     except UnexpectedResponseError as error:

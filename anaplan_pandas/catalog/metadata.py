@@ -7,45 +7,40 @@ a column and the value last. A list's metadata gives the format of each property
 properties become numbers, boolean ones booleans, everything else stays text. A view's
 line items carry formats too (``GET /models/{m}/modules/{mod}/lineItems``), which type its
 value columns the same way; the first page's values are only a fallback.
+
+These functions read answers the :class:`~anaplan_pandas.catalog.catalog.Catalog` fetched
+(and caches); they make no call of their own.
 """
 
 from __future__ import annotations
 
-import logging
-import warnings
 from typing import Any
 
 import pyarrow as pa
 
 from anaplan_pandas.catalog.targets import Target
-from anaplan_pandas.exceptions import AnaplanHTTPError, NotFoundError, UnexpectedResponseError
-from anaplan_pandas.http.transport import Transport
+from anaplan_pandas.exceptions import UnexpectedResponseError
 from anaplan_pandas.parse.frames import ColumnPlan
-
-log = logging.getLogger("anaplan_pandas")
 
 _PROPERTY_TYPES = {"NUMBER": pa.float64(), "BOOLEAN": pa.bool_()}
 _LINE_ITEM_TYPES = _PROPERTY_TYPES
 
+Axes = dict[str, list[str]]
 
-def view_axes(transport: Transport, target: Target) -> dict[str, list[str]]:
-    """Return the dimension names on the ``rows``, ``columns`` and ``pages`` of a view.
+
+def view_axes_of(body: dict[str, Any], target: Target) -> Axes:
+    """The dimension names on the ``rows``, ``columns`` and ``pages`` of a view.
 
     Examples
     --------
-    >>> from anaplan_pandas import connect, Target
-    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
-    >>> sim = Simulator(revenue_rows=2880).start()  # a local Anaplan on 127.0.0.1
-    >>> transport = connect(sim.credentials, sim.api_url, sim.auth_url)
-    >>> view_axes(transport, Target.of("view", WORKSPACE_ID, MODEL_ID, 102000000001))
-    {'rows': ['Products', 'Time'], 'columns': ['Line Items'], 'pages': ['Regions']}
-    >>> sim.stop()
+    >>> target = Target.of("view", "8a8196b15b7dbae6015b8694411d13fe",
+    ...                    "75A40874E6B64FA3AE0743278996850F", 101000000001)
+    >>> view_axes_of({"viewMetadata": {"rows": [{"name": "Products"}],
+    ...                                 "columns": [{"name": "Line Items"}]}}, target)
+    {'rows': ['Products'], 'columns': ['Line Items'], 'pages': []}
     """
-    body = transport.get_json(
-        f"/models/{target.model_id}/views/{target.object_id}", f"metadata of {target.describe()}"
-    )
     info = body.get("viewMetadata", body)
-    axes: dict[str, list[str]] = {}
+    axes: Axes = {}
     for axis in ("rows", "columns", "pages"):
         entries = info.get(axis, [])  # an axis without dimensions is left out
         if not isinstance(entries, list) or not all(
@@ -59,22 +54,17 @@ def view_axes(transport: Transport, target: Target) -> dict[str, list[str]]:
     return axes
 
 
-def view_column_plan(transport: Transport, target: Target, export_type: str) -> ColumnPlan:
-    """Decide which columns of a view export hold item names.
+def view_column_plan(axes: Axes, export_type: str, types: dict[str, pa.DataType]
+                     ) -> ColumnPlan:
+    """Decide which columns of a view export hold item names, and type the line items.
 
-    If the metadata is missing or malformed, the plan infers every column from the data and a
-    warning says so (item names that look like numbers would then become numbers).
+    Examples
+    --------
+    >>> plan = view_column_plan({"rows": ["Products"], "columns": ["Line Items"],
+    ...                          "pages": ["Regions"]}, "TABULAR_MULTI_COLUMN", {})
+    >>> plan.dimensions == {"Products", "Regions"}
+    True
     """
-    try:
-        axes = view_axes(transport, target)
-    except (NotFoundError, UnexpectedResponseError) as error:
-        warnings.warn(
-            f"Could not read the metadata of {target.describe()} ({error}); column types are "
-            "inferred from the data, so item names that look like numbers may become numbers.",
-            UserWarning,
-            stacklevel=3,
-        )
-        return ColumnPlan()
     if export_type.startswith("GRID"):
         return ColumnPlan(infer=False)
     if export_type == "TABULAR_SINGLE_COLUMN":
@@ -82,43 +72,22 @@ def view_column_plan(transport: Transport, target: Target, export_type: str) -> 
         return ColumnPlan(dimensions=names, leading_dimensions=len(names), mixed=True)
     names = axes["rows"] + axes["pages"]
     value_axis = " × ".join(axes["columns"]) or "Line Items"
-    types = line_item_types(transport, target) if len(axes["columns"]) == 1 else {}
     return ColumnPlan(dimensions=names, leading_dimensions=len(names), value_axis=value_axis,
                       types=types)
 
 
-def module_of(transport: Transport, target: Target) -> str:
-    """The id of the module a view belongs to, from the model's view listing.
-
-    A view missing from the listing is taken to be a module's default view, whose id is
-    the module's id.
-    """
-    from anaplan_pandas.catalog.catalog import Catalog
-
-    views = Catalog(transport).views(target.workspace_id, target.model_id)
-    match = views[views["id"] == target.object_id]
-    if "moduleId" in match and len(match):
-        return str(match["moduleId"].iloc[0])
-    return target.object_id
-
-
-def line_item_types(transport: Transport, target: Target) -> dict[str, pa.DataType]:
-    """The types of a view's line items from their formats, or ``{}`` if unknown.
+def line_item_types(body: dict[str, Any]) -> dict[str, pa.DataType]:
+    """The types of a module's line items from their formats (``{}`` if unknown).
 
     NUMBER line items become ``float64``, BOOLEAN ones ``bool``; TEXT, LIST, DATE, TIME
     PERIOD and the rest stay text, so a text line item that happens to look numeric on
     the first page is never turned into numbers.
+
+    Examples
+    --------
+    >>> line_item_types({"items": [{"name": "Units", "format": "NUMBER"}]})
+    {'Units': DataType(double)}
     """
-    try:
-        module_id = module_of(transport, target)
-        body = transport.get_json(
-            f"/models/{target.model_id}/modules/{module_id}/lineItems",
-            f"line items of module {module_id} in model {target.model_id}",
-            params={"includeAll": "true"},
-        )
-    except (AnaplanHTTPError, UnexpectedResponseError) as error:
-        log.debug("no line item formats for %s (%s); inferring types", target.describe(), error)
-        return {}
     items = body.get("items", [])
     if not isinstance(items, list):
         return {}
@@ -129,9 +98,17 @@ def line_item_types(transport: Transport, target: Target) -> dict[str, pa.DataTy
     }
 
 
-def list_column_plan(transport: Transport, target: Target) -> ColumnPlan:
-    """Type a list export's columns from the list's property formats; the rest is text."""
-    body = transport.get_json(target.path, f"metadata of {target.describe()}")
+def list_column_plan(body: dict[str, Any], target: Target) -> ColumnPlan:
+    """Type a list export's columns from the list's property formats; the rest is text.
+
+    Examples
+    --------
+    >>> target = Target.of("list", "8a8196b15b7dbae6015b8694411d13fe",
+    ...                    "75A40874E6B64FA3AE0743278996850F", 101000000002)
+    >>> list_column_plan({"metadata": {"properties": [{"name": "Population",
+    ...                   "format": "NUMBER"}]}}, target).types
+    {'Population': DataType(double)}
+    """
     metadata: Any = body.get("metadata")
     properties = metadata.get("properties", []) if isinstance(metadata, dict) else None
     if not isinstance(properties, list):

@@ -20,9 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from anaplan_pandas.api.connection import connect
 from anaplan_pandas.api.exports import save_export
+from anaplan_pandas.api.pool import POOL, pooled
 from anaplan_pandas.api.views import read_view, save_list, save_view
-from anaplan_pandas.catalog.catalog import Catalog
 from anaplan_pandas.catalog.targets import check_request_id
 from anaplan_pandas.exceptions import (
     AmbiguousNameError,
@@ -35,8 +36,6 @@ from anaplan_pandas.exceptions import (
     RateLimitError,
     ReadRequestError,
 )
-from anaplan_pandas.http.token_cache import SHARED_TOKENS
-from anaplan_pandas.http.transport import open_transport
 from anaplan_pandas.run.signals import Terminated, stop_on_sigterm
 from anaplan_pandas.simulator import (
     MODEL_ID,
@@ -47,7 +46,8 @@ from anaplan_pandas.simulator import (
     PageLayout,
     Simulator,
 )
-from anaplan_pandas.sources.read_request import EXPORT_TYPES, ReadRequest
+from anaplan_pandas.sources.read_request import ReadRequest
+from anaplan_pandas.sources.request_status import EXPORT_TYPES
 
 EXIT_OK = 0
 EXIT_ANAPLAN_ERROR = 1
@@ -218,13 +218,9 @@ def _read(args: argparse.Namespace) -> None:
 def _request(args: argparse.Namespace) -> Iterator[ReadRequest]:
     """The read request the arguments name; its id is checked before any call."""
     request_id = check_request_id(args.request_id)
-    transport = open_transport(**_connection(args))
-    try:
-        target = Catalog(transport).target(args.kind, args.workspace, args.model, args.object)
-        yield ReadRequest(transport, target, request_id)
-    finally:
-        transport.auth.close()  # log out: the token is not needed any more
-        transport.session.close()
+    with connect(**_connection(args)) as conn:  # logs out: the token is not needed any more
+        target = conn.catalog.target(args.kind, args.workspace, args.model, args.object)
+        yield ReadRequest(conn, target, request_id)
 
 
 def _status(args: argparse.Namespace) -> None:
@@ -241,7 +237,8 @@ def _delete(args: argparse.Namespace) -> None:
 
 
 def _list(args: argparse.Namespace) -> None:
-    catalog = Catalog(open_transport(**_connection(args)))
+    catalog = pooled(None, None, args.api_url, args.auth_url, {"region": args.region}
+                     )._open_catalog()
     if args.what == "workspaces":
         frame = catalog.workspaces()
     elif args.what == "models":
@@ -297,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         restore()
-        SHARED_TOKENS.log_out_all()  # a command's login ends with it
+        POOL.close_all()  # a command's login ends with it
     return EXIT_OK
 
 

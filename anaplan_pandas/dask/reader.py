@@ -29,6 +29,8 @@ import pandas as pd
 import pyarrow as pa
 from dask.dataframe.utils import clear_known_categories
 
+from anaplan_pandas.api.pool import pooled
+from anaplan_pandas.api.read_call import ReadCall
 from anaplan_pandas.dask.executors import Cluster, Threads, executor_of
 from anaplan_pandas.dask.pages import (
     PageSource,
@@ -43,21 +45,18 @@ from anaplan_pandas.dask.pages import (
     unparsable,
     with_rest,
 )
-from anaplan_pandas.exceptions import ReadRequestCancelledError
-from anaplan_pandas.http.retry import Deadline, current_deadline, deadline_scope
+from anaplan_pandas.http.deadline import Deadline, current_deadline, deadline_scope
 from anaplan_pandas.parse.assembly import to_frame
 from anaplan_pandas.parse.frames import ColumnPlan, TableBuilder
 from anaplan_pandas.parse.page_parser import fitting_records
 from anaplan_pandas.parse.pages import BrokenPageError, RecordAligner
-from anaplan_pandas.progress.display import ProgressChoice, ProgressDisplay
-from anaplan_pandas.run.call import ReadCall
-from anaplan_pandas.run.options import ReadOptions
-from anaplan_pandas.sources.read_request import (
-    CANCEL_CHECK,
-    ReadRequest,
-    ReadRequestStatus,
-    check_export_type,
-)
+from anaplan_pandas.progress.choice import ProgressChoice
+from anaplan_pandas.progress.model import ProgressDisplay
+from anaplan_pandas.run.poll import CANCEL_CHECK, Poller
+from anaplan_pandas.run.source import PartStatus
+from anaplan_pandas.sources.kinds import ListKind, SourceKind, ViewKind
+from anaplan_pandas.sources.read_request import ReadRequest
+from anaplan_pandas.sources.request_status import check_export_type
 
 if TYPE_CHECKING:
     from anaplan_pandas.api.connection import Connection
@@ -78,7 +77,7 @@ class _Page:
     with_last_record: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class DaskCall(ReadCall):
     """One call of :func:`read_view` or :func:`read_list` into a Dask DataFrame."""
 
@@ -86,10 +85,9 @@ class DaskCall(ReadCall):
 
     def dask_frame(self) -> dd.DataFrame:
         """Read the object into a Dask DataFrame (see the module's docstring)."""
-        with deadline_scope(Deadline.after(self.options.timeout)), \
-                self._session() as (transport, display):
-            self._streamable(transport, "The Dask reader")
-            return self._with_retries(lambda: self._run(transport, display, self._read))
+        with deadline_scope(Deadline.after(self.options.timeout)), self._session() as display:
+            self._streamable("The Dask reader")
+            return self._with_retries(lambda: self._run(display, self._read))  # type: ignore[arg-type]
 
     def _read(self, request: ReadRequest) -> dd.DataFrame:
         executor = executor_of(self.client)
@@ -108,12 +106,11 @@ class _PageTasks:
         assert call.display is not None
         self.display: ProgressDisplay = call.display
         self.transport = request.transport
-        self.schedule = call.options.schedule()
+        self.poller = Poller(request, call.options.schedule(), current_deadline(), self.display)
         self.pages: list[_Page] = []
         self.futures: list[Any] = []
         self.aligner: Any = RecordAligner()
         self.types: RecordTypes | None = None
-        self.status: ReadRequestStatus | None = None
         self.ended = False  # the last page was submitted knowing it is the last
 
     def run(self) -> dd.DataFrame:
@@ -123,13 +120,9 @@ class _PageTasks:
             local = self._decide()
             if self.types is None:  # an export without even a header: no column, no row
                 return dd.from_pandas(pd.DataFrame(), npartitions=1)
-            next_poll = time.monotonic() + self.schedule.initial
             while not self._all_in():
-                now = time.monotonic()
-                if not self._complete() and now >= next_poll:
-                    before = self.status
-                    self._poll()
-                    next_poll = now + self.schedule.next_interval(changed=before != self.status)
+                if not self._complete() and self.poller.due:
+                    self.poller.poll()
                 self.executor.relay(self.transport)
                 self._submit(source, local)
                 self._report()
@@ -145,29 +138,23 @@ class _PageTasks:
         return PageSource(
             self.transport.api_url, self.request.target, self.request.request_id,
             cluster.variable.name if cluster else None,
-            verify=self.transport.verify, compression=self.call.options.compression,
+            verify=self.transport.verify,
+            compression="gzip" if self.transport.page_encoding == "gzip" else None,
             local=None if cluster else self.transport)
 
-    def _poll(self) -> ReadRequestStatus:
-        status = self.request.status()
-        self.request._raise_if_ended(status)
-        self.status = status
-        self.display.on_status(status)
-        return status
+    @property
+    def status(self) -> PartStatus | None:
+        return self.poller.status
 
     def _check_time(self) -> None:
         """Stop on the caller's deadline or a cancel, like the in-process reader."""
         if self.call.cancel_event.is_set():
-            raise self.request._ended_error(
-                ReadRequestCancelledError,
-                f"You cancelled the read of {self.request.describe()}.",
-                "Start a new read when you want the data.")
-        deadline = current_deadline()
-        if deadline.passed:
-            raise self.request._timeout_error(deadline, self.status)
+            raise self.request.cancelled_error()
+        if self.poller.deadline.passed:
+            raise self.request.timeout_error(self.poller.deadline, self.status)
 
     def _complete(self) -> bool:
-        return self.status is not None and self.status.is_complete
+        return self.status is not None and self.status.complete
 
     def _decide(self) -> list[bytes]:
         """Fix the column types here from the first page with records, as ``read_view`` does.
@@ -179,17 +166,17 @@ class _PageTasks:
         local: list[bytes] = []
         builder: TableBuilder | None = None
         while builder is None or not builder.decided:
-            status = self._poll()
-            while len(local) >= status.available_pages and not status.is_complete:
+            status = self.poller.poll()
+            while len(local) >= status.available and not status.complete:
                 self._check_time()
-                time.sleep(self.schedule.next_interval(changed=False))
-                status = self._poll()
-            if len(local) >= status.available_pages:
+                time.sleep(self.poller.seconds_until_due())
+                status = self.poller.poll()
+            if len(local) >= status.available:
                 break  # a finished export without one record
             page, records = self._aligned(aligner, len(local))
             local.append(page)
             if aligner.header is not None and builder is None:
-                builder = TableBuilder(aligner.columns, self.call.plan(self.transport),
+                builder = TableBuilder(aligner.columns, self.call.plan(),
                                        categorical=self.call.options.categorical, whole=False)
             if builder is not None and len(records):
                 builder.parse(records)
@@ -200,7 +187,7 @@ class _PageTasks:
         self.types = RecordTypes(
             plan=ColumnPlan(dimensions=dimensions, types={
                 n: t for n, t in fixed.items() if n not in dimensions and t != pa.null()},
-                infer=False, mixed=self.call.plan(self.transport).mixed),
+                infer=False, mixed=self.call.plan().mixed),
             columns=tuple(builder.columns), categorical=self.call.options.categorical,
             separator=",", numbers_at_end=tuple(builder.numbers_at_end),
             dtype_backend=self.call.options.dtype_backend)
@@ -219,9 +206,9 @@ class _PageTasks:
         status = self.status
         assert status is not None and self.types is not None
         submit = self.executor.submit
-        while len(self.pages) < status.available_pages:
+        while len(self.pages) < status.available:
             n = len(self.pages)
-            final = status.is_complete and n == status.available_pages - 1
+            final = status.complete and n == status.available - 1
             page = local[n] if n < len(local) else submit(fetch_page, source, n, final=final)
             aligned = submit(align_page, source, n, page, self.aligner, final=final)
             self.aligner = submit(operator.getitem, aligned, 1)
@@ -230,7 +217,7 @@ class _PageTasks:
             self.futures += [f for f in (page, aligned, self.aligner, parsed)
                              if not isinstance(f, bytes)]
             self.ended = final
-        if status.is_complete and not self.ended and self.pages:
+        if status.complete and not self.ended and self.pages:
             # The last page was submitted before the export was known to be complete: a
             # last record without a line end is still with the aligner.
             rest = submit(finish_records, self.aligner).result()
@@ -259,9 +246,9 @@ class _PageTasks:
 
     def _all_in(self) -> bool:
         status = self.status
-        if status is None or not status.is_complete or not self.ended:
+        if status is None or not status.complete or not self.ended:
             return False
-        return len(self.pages) >= status.available_pages and all(
+        return len(self.pages) >= status.available and all(
             page.reported for page in self.pages)
 
     def _frame(self) -> dd.DataFrame:
@@ -334,7 +321,7 @@ def read_view(
     (3, 2880)
     >>> sim.stop()
     """
-    return _read(("view", workspace_id, model_id, view_id), check_export_type(export_type),
+    return _read(ViewKind(check_export_type(export_type)), (workspace_id, model_id, view_id),
                  auth, api_url, auth_url, progress, connection, client, options)
 
 
@@ -365,14 +352,14 @@ def read_list(
     ...     regions["Name"].compute().head(2).tolist()
     ['North America', 'NA']
     """
-    return _read(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, connection, client, options)
+    return _read(ListKind(), (workspace_id, model_id, list_id), auth, api_url, auth_url,
+                 progress, connection, client, options)
 
 
-def _read(what: tuple[Any, ...], export_type: str, auth: object, api_url: str | None,
-          auth_url: str | None, progress: ProgressChoice, connection: Connection | None,
-          client: Any, options: dict[str, Any]) -> dd.DataFrame:
-    read_options = ReadOptions.from_keywords(options)
-    read_options.require_plain("the Dask reader, whose partitions are the pages")
-    return DaskCall(what, export_type, auth, api_url, auth_url, progress,  # type: ignore[arg-type]
-                    read_options, connection, client=client).dask_frame()
+def _read(kind: SourceKind, names: tuple[object, object, object], auth: object,
+          api_url: str | None, auth_url: str | None, progress: ProgressChoice,
+          connection: Connection | None, client: Any, options: dict[str, Any]) -> dd.DataFrame:
+    conn = pooled(connection, auth, api_url, auth_url, options)
+    call = conn.read_call(kind, names, progress, options, call_type=DaskCall,
+                          plain="the Dask reader, whose partitions are the pages", client=client)
+    return call.dask_frame()  # type: ignore[attr-defined]

@@ -4,21 +4,17 @@ Each adds ``Authorization: AnaplanAuthToken <token>`` to a request. Credential-b
 obtain the token from the Authentication API, renew it before its 35-minute lifetime ends
 and obtain a new one once when the API rejects it. Renewal is single-flight: one thread
 renews while the others wait for its result, and no lock is held while data downloads.
-
-Environment variables read when ``auth=None``:
-
-``ANAPLAN_TOKEN``
-    A token already obtained.
-``ANAPLAN_USERNAME`` and ``ANAPLAN_PASSWORD``
-    Basic authentication (under SSO the user must be an exception user).
+Their calls go through the one retry loop (:func:`~anaplan_pandas.http.retry.send_with_retries`)
+with the rules of the Authentication API. Plain ``auth=`` values become these objects in
+:mod:`anaplan_pandas.http.credentials`.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email.utils
 import logging
-import os
 import threading
 import time
 from typing import Any
@@ -34,25 +30,24 @@ from anaplan_pandas.exceptions import (
     RateLimitError,
     UnexpectedResponseError,
 )
-from anaplan_pandas.http.retry import (
-    RetryPolicy,
+from anaplan_pandas.http.deadline import (
     call_timeout,
     cleanup_deadline,
     current_deadline,
     deadline_scope,
-    pause,
-    retry_after_seconds,
 )
-from anaplan_pandas.http.token_cache import SHARED_TOKENS, SharedToken
+from anaplan_pandas.http.retry import (
+    RetryPolicy,
+    RetryRules,
+    retry_after_seconds,
+    send_with_retries,
+)
 from anaplan_pandas.http.urls import resolve_auth_url
 
-__all__ = ["AnaplanAuth", "BasicAuth", "TokenAuth", "resolve_auth"]
+__all__ = ["AnaplanAuth", "BasicAuth", "TokenAuth"]
 
 log = logging.getLogger("anaplan_pandas")
 
-TOKEN_ENV = "ANAPLAN_TOKEN"
-USERNAME_ENV = "ANAPLAN_USERNAME"
-PASSWORD_ENV = "ANAPLAN_PASSWORD"
 
 #: Renew this long before the token's ``expiresAt`` (or at 80 % of a shorter lifetime).
 RENEW_MARGIN_SECONDS = 300.0
@@ -84,9 +79,6 @@ class AnaplanAuth(AuthBase):
         self._lock = threading.Lock()
         self._http: requests.Session | None = None
         self._closed = False
-        #: Set for credentials passed as plain values: the token is shared with every call
-        #: that passes the same ones (see :mod:`anaplan_pandas.http.token_cache`).
-        self._shared_key: str | None = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the ``Authorization`` header to ``request``."""
@@ -100,10 +92,6 @@ class AnaplanAuth(AuthBase):
                 raise AuthenticationError(
                     f"{self!r} was closed (logged out); create a new one to log in again."
                 )
-            if self._token is None and self._shared_key is not None:
-                shared = SHARED_TOKENS.get(self._shared_key)
-                if shared is not None:
-                    self._token, self._renew_at = shared.token, shared.renew_at
             if self._token is None:
                 self._keep(*self._obtain())
             elif time.monotonic() > self._renew_at:
@@ -115,14 +103,6 @@ class AnaplanAuth(AuthBase):
         """Hold ``token`` and schedule its renewal, on the monotonic clock."""
         self._token = token
         self._renew_at = time.monotonic() + lifetime - min(RENEW_MARGIN_SECONDS, 0.2 * lifetime)
-        if self._shared_key is not None:
-            SHARED_TOKENS.put(self._shared_key, SharedToken(
-                token, self._renew_at, resolve_auth_url(self.auth_url), self.verify))
-
-    def share_token(self, *credentials: str) -> None:
-        """Share this object's token with every other call that passes ``credentials``."""
-        self._shared_key = SHARED_TOKENS.key(type(self).__name__, *credentials,
-                                             resolve_auth_url(self.auth_url))
 
     def token_rejected(self, rejected: str | None) -> bool:
         """Forget ``rejected`` after the API answered 401; return whether a retry can help.
@@ -133,8 +113,6 @@ class AnaplanAuth(AuthBase):
         with self._lock:
             if rejected is not None and rejected == self._token:
                 self._token = None
-                if self._shared_key is not None:
-                    SHARED_TOKENS.drop(self._shared_key, rejected)
         return self.can_reauthenticate
 
     @property
@@ -150,8 +128,6 @@ class AnaplanAuth(AuthBase):
         with self._lock:
             token, self._token = self._token, None
             self._closed = True
-        if self._shared_key is not None:
-            return  # shared with later calls; logged out when the interpreter exits
         if token is not None and self.can_reauthenticate:
             try:  # once, briefly: a token that is not logged out expires by itself
                 with deadline_scope(cleanup_deadline(LOGOUT_SECONDS)):
@@ -204,35 +180,28 @@ class AnaplanAuth(AuthBase):
             headers["Authorization"] = f"AnaplanAuthToken {token}"
         deadline = current_deadline()
         doing = f"calling the Anaplan authentication service at {base}{path}"
-        tries = 0
-        while True:
-            tries += 1
-            failure = ""
-            try:
-                response = self._http.post(
-                    base + path, headers=headers, timeout=call_timeout(deadline, doing),
-                    verify=self.verify, allow_redirects=False, **kwargs
-                )
-            except requests.RequestException as error:
-                failure = type(error).__name__
-            if failure:
-                deadline.check(doing)
-                if tries < attempts:
-                    pause(AUTH_RETRY.delay(tries), deadline, doing)
-                    continue
-                raise AnaplanConnectionError(
-                    f"Could not reach the Anaplan authentication service at {base} "
-                    f"({failure}, {tries} tries). Check the network, auth_url or region, "
-                    "then try again."
-                )
-            status = response.status_code
-            retry_after = retry_after_seconds(response)
-            if (status == 429 or status >= 500) and tries < attempts and (
-                    retry_after is None or retry_after <= AUTH_RETRY.max_retry_after):
-                pause(AUTH_RETRY.delay(tries, retry_after), deadline, doing,
-                      server_asked=retry_after is not None)
-                continue
-            break
+        rules = RetryRules(  # these calls create nothing, so sending them again is safe
+            failures=(requests.RequestException,),
+            may_resend=lambda error: True,
+            retry_status=lambda status: status == 429 or status >= 500,
+        )
+        session = self._http
+
+        def send() -> requests.Response:
+            return session.post(base + path, headers=headers,
+                                timeout=call_timeout(deadline, doing), verify=self.verify,
+                                allow_redirects=False, **kwargs)
+
+        outcome = send_with_retries(
+            send, rules, dataclasses.replace(AUTH_RETRY, attempts=attempts), doing)
+        response, tries = outcome.response, outcome.tries
+        if response is None:
+            raise AnaplanConnectionError(
+                f"Could not reach the Anaplan authentication service at {base} "
+                f"({type(outcome.failure).__name__}, {tries} tries). Check the network, "
+                "auth_url or region, then try again.")
+        status = response.status_code
+        retry_after = retry_after_seconds(response)
         message = self.redact(_auth_message(response))
         said = f"HTTP {status}: {message}"
         if status in (400, 401, 403):
@@ -338,52 +307,6 @@ class TokenAuth(AnaplanAuth):
         """Return the token (it was given, so it is never renewed)."""
         assert self._token is not None
         return self._token
-
-
-def resolve_auth(
-    auth: object = None, auth_url: str | None = None, *, share: bool = True
-) -> AnaplanAuth:
-    """Turn the ``auth=`` argument into an :class:`AnaplanAuth`.
-
-    ``(username, password)`` means basic authentication, a ``str`` is a token, an
-    :class:`AnaplanAuth` is used as it is, and ``None`` reads the environment
-    (``ANAPLAN_TOKEN``, or ``ANAPLAN_USERNAME`` with ``ANAPLAN_PASSWORD``). With ``share``,
-    a password login's token is shared by every call that passes the same credentials.
-
-    Examples
-    --------
-    >>> resolve_auth(("analyst@example.com", "secret"))
-    BasicAuth(username='analyst@example.com')
-    """
-    if isinstance(auth, AnaplanAuth):
-        if auth.auth_url is None and auth_url is not None:
-            auth.auth_url = auth_url
-        return auth
-    if isinstance(auth, str):
-        return TokenAuth(auth)
-    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(a, str) for a in auth):
-        return _basic(auth[0], auth[1], auth_url, share)
-    if auth is None:
-        if os.environ.get(TOKEN_ENV):
-            return TokenAuth(os.environ[TOKEN_ENV])
-        if os.environ.get(USERNAME_ENV) and os.environ.get(PASSWORD_ENV):
-            return _basic(os.environ[USERNAME_ENV], os.environ[PASSWORD_ENV], auth_url, share)
-        raise AuthenticationError(
-            "No Anaplan credentials: pass auth=(username, password) or auth=token, or set "
-            f"{TOKEN_ENV}, or {USERNAME_ENV} and {PASSWORD_ENV}."
-        )
-    raise TypeError(
-        "auth must be a (username, password) tuple, a token string, an anaplan_pandas auth "
-        f"object or None, got {type(auth).__name__}."
-    )
-
-
-def _basic(username: str, password: str, auth_url: str | None, share: bool) -> BasicAuth:
-    """Basic authentication, its token shared by every call with these credentials."""
-    auth = BasicAuth(username, password, auth_url)
-    if share:
-        auth.share_token(username, password)
-    return auth
 
 
 def _token_info(response: requests.Response, call: str) -> tuple[str, float]:

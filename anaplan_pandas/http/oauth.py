@@ -37,7 +37,7 @@ Prompt = Callable[[str, str, str | None], None]
 
 def show_device_prompt(verification_uri: str, user_code: str, complete_uri: str | None) -> None:
     """Tell the user where to confirm the login: a link in Jupyter, a line in a terminal."""
-    from anaplan_pandas.progress.display import in_jupyter
+    from anaplan_pandas.progress.widget import in_jupyter
 
     if in_jupyter():
         from IPython.display import HTML, display

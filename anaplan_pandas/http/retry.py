@@ -1,154 +1,35 @@
-"""Deadlines and retry pacing shared by every call to Anaplan's services.
+"""The one retry loop of every call to Anaplan's services, and its pacing.
 
-A read has one :class:`Deadline` (its ``timeout=``). Every HTTP call, every pause before a
-retry and every ``Retry-After`` wait is bounded by it, including the login and the calls
-made on the download threads, which inherit it through a context variable. The clean-up
-``DELETE`` runs under a short deadline of its own (:data:`CLEANUP_SECONDS`), so a read that
-timed out can still delete its request.
+:func:`send_with_retries` sends a call until it has an answer worth returning: a failure
+(a broken connection or body) is tried again when the caller says the call may be sent
+again, a 429 or an outage status when the caller says so (honouring ``Retry-After``), and a
+401 after a renewed token, once or twice. The Integration API's calls
+(:class:`~anaplan_pandas.http.transport.Transport`) and the Authentication API's
+(:mod:`anaplan_pandas.http.auth`) differ only in those rules, never in the loop. Every pause
+is bounded by the current :class:`~anaplan_pandas.http.deadline.Deadline`.
 
-Without ``timeout=``, single calls are still bounded: :data:`CONNECT_TIMEOUT` seconds to
-connect, :data:`READ_TIMEOUT` seconds of silence while waiting for an answer, and
-:class:`RetryPolicy`'s tries and pauses.
+A call that may have been applied (a POST whose body left, answered 5xx or cut off) is
+never sent twice: the caller's rules say so, and this loop only asks them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import email.utils
+import logging
 import math
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import requests
+
 from anaplan_pandas.exceptions import AnaplanTimeoutError
+from anaplan_pandas.http.deadline import Deadline, current_deadline
 
-#: Seconds to establish a connection, at most.
-CONNECT_TIMEOUT = 10.0
-#: Seconds of silence from the server, at most, while waiting for its answer or its body.
-READ_TIMEOUT = 120.0
-#: Seconds the clean-up calls (the ``DELETE`` of a read request, the logout) may take at
-#: most; within a read's deadline, what is left of it, but never less than
-#: :data:`CLEANUP_FLOOR`, so that a read that ran out of time can still clean up.
-CLEANUP_SECONDS = 5.0
-CLEANUP_FLOOR = 0.75
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A point in time (monotonic clock) after which no call may run; ``None``: no bound.
-
-    Examples
-    --------
-    >>> Deadline.after(None).remaining() is None
-    True
-    >>> 0 < Deadline.after(5).remaining() <= 5
-    True
-    """
-
-    at: float | None = None
-    timeout: float | None = None
-
-    @classmethod
-    def after(cls, seconds: float | None) -> Deadline:
-        """The deadline ``seconds`` from now (``None``: never)."""
-        if seconds is None:
-            return cls()
-        return cls(time.monotonic() + seconds, seconds)
-
-    def remaining(self) -> float | None:
-        """Seconds left (never negative), or ``None`` when there is no deadline."""
-        if self.at is None:
-            return None
-        return max(0.0, self.at - time.monotonic())
-
-    def bound(self, seconds: float) -> float:
-        """``seconds``, or less if the deadline comes first."""
-        left = self.remaining()
-        return seconds if left is None else min(seconds, left)
-
-    @property
-    def passed(self) -> bool:
-        """Whether the deadline has passed (never, when there is none)."""
-        return self.at is not None and time.monotonic() >= self.at
-
-    def check(self, doing: str) -> None:
-        """Raise :class:`AnaplanTimeoutError` if the deadline has passed."""
-        if self.passed:
-            raise AnaplanTimeoutError(self.message(doing))
-
-    def message(self, doing: str) -> str:
-        """The sentence that says the deadline passed while ``doing``."""
-        return (
-            f"The timeout of {self.timeout:g} seconds passed while {doing}. Allow more time "
-            "with timeout=, or try again when Anaplan answers faster."
-        )
-
-
-_NEVER = Deadline()
-_CURRENT: contextvars.ContextVar[Deadline] = contextvars.ContextVar(
-    "anaplan_pandas_deadline", default=_NEVER
-)
-
-
-def current_deadline() -> Deadline:
-    """The deadline of the read running in this context (none outside a read).
-
-    Examples
-    --------
-    >>> current_deadline().at is None
-    True
-    """
-    return _CURRENT.get()
-
-
-@contextlib.contextmanager
-def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
-    """Make ``deadline`` the bound of every call made in this block (and its copies).
-
-    Examples
-    --------
-    >>> with deadline_scope(Deadline.after(30)) as deadline:
-    ...     current_deadline() is deadline
-    True
-    """
-    token = _CURRENT.set(deadline)
-    try:
-        yield deadline
-    finally:
-        _CURRENT.reset(token)
-
-
-def cleanup_deadline(seconds: float = CLEANUP_SECONDS) -> Deadline:
-    """The deadline of a clean-up call made now: short, and its own.
-
-    Examples
-    --------
-    >>> cleanup_deadline().timeout
-    5.0
-    >>> with deadline_scope(Deadline.after(0.01)):
-    ...     cleanup_deadline().timeout
-    0.75
-    """
-    left = current_deadline().remaining()
-    if left is not None:
-        seconds = min(seconds, max(CLEANUP_FLOOR, left))
-    return Deadline.after(seconds)
-
-
-def call_timeout(deadline: Deadline, doing: str) -> tuple[float, float]:
-    """The ``(connect, read)`` timeouts of one call, within ``deadline``.
-
-    Examples
-    --------
-    >>> call_timeout(Deadline(), "reading")
-    (10.0, 120.0)
-    """
-    deadline.check(doing)
-    return deadline.bound(CONNECT_TIMEOUT), deadline.bound(READ_TIMEOUT)
+log = logging.getLogger("anaplan_pandas")
 
 
 @dataclass(frozen=True)
@@ -184,6 +65,90 @@ class RetryPolicy:
             return min(retry_after, self.max_retry_after)
         ceiling = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
         return random.uniform(ceiling / 2, ceiling)
+
+
+class CallStopped(Exception):
+    """The caller asked the call to stop (its result is no longer wanted)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a call ended: its final answer, or the failure it gave up on, after ``tries``.
+
+    The caller turns either into what its users read; the failure is never raised as it is
+    (its text may quote a header), so no error carries it.
+    """
+
+    response: requests.Response | None
+    failure: Exception | None
+    tries: int
+
+
+@dataclass(frozen=True)
+class RetryRules:
+    """What may be tried again: the caller's knowledge of the call, the loop's only input.
+
+    ``failures`` are the exceptions that mean "no usable answer"; ``may_resend(error)``
+    says whether the call may be sent again after one of them (never, for a write whose
+    body may have arrived); ``retry_status(status)`` which answers are passing faults;
+    ``renew(response)`` gets a new token after a 401 and says whether to try again.
+    """
+
+    failures: tuple[type[BaseException], ...]
+    may_resend: Callable[[Exception], bool]
+    retry_status: Callable[[int], bool]
+    renew: Callable[[requests.Response], bool] | None = None
+
+
+#: How often a 401 may be answered by a new token within one call.
+RENEWALS = 2
+
+
+def send_with_retries(
+    send: Callable[[], requests.Response],
+    rules: RetryRules,
+    policy: RetryPolicy,
+    doing: str,
+    *,
+    stop: threading.Event | None = None,
+) -> Outcome:
+    """Send until an answer is final, or a failure cannot be tried again.
+
+    The answer may be an error status: what it means is the caller's to say. A passed
+    deadline raises :class:`~anaplan_pandas.exceptions.AnaplanTimeoutError`, a set ``stop``
+    :class:`CallStopped`.
+    """
+    deadline = current_deadline()
+    tries = renewals = 0
+    while True:
+        if stop is not None and stop.is_set():
+            raise CallStopped(doing)
+        tries += 1
+        try:
+            response = send()
+        except rules.failures as error:
+            deadline.check(doing)
+            if tries >= policy.attempts or not rules.may_resend(error):  # type: ignore[arg-type]
+                return Outcome(None, error, tries)  # type: ignore[arg-type]
+            delay = policy.delay(tries)
+            log.debug("%s failed (%s); retry %d in %.2fs", doing, type(error).__name__, tries,
+                      delay)
+            pause(delay, deadline, doing, stop=stop)
+            continue
+        status = response.status_code
+        if status == 401 and rules.renew is not None and renewals < RENEWALS \
+                and rules.renew(response):
+            renewals += 1
+            tries -= 1  # a new token, not a retry of a failure
+            continue
+        retry_after = retry_after_seconds(response)
+        too_long = retry_after is not None and retry_after > policy.max_retry_after
+        if rules.retry_status(status) and tries < policy.attempts and not too_long:
+            delay = policy.delay(tries, retry_after)
+            log.debug("%s answered %d; retry %d in %.2fs", doing, status, tries, delay)
+            pause(delay, deadline, doing, stop=stop, server_asked=retry_after is not None)
+            continue
+        return Outcome(response, None, tries)
 
 
 def pause(

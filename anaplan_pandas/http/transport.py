@@ -1,14 +1,14 @@
 """The layer that speaks HTTP to the Integration API.
 
 One pooled ``requests.Session``. Every call runs within the read's deadline
-(:mod:`anaplan_pandas.http.retry`): connecting, waiting for the answer, reading the body and
-pausing before a retry. GET and DELETE are retried on 429 (honouring ``Retry-After``), 5xx,
-broken connections and broken bodies (cut off midway, a gzip stream that stops early, or a
-body the caller's check refuses), with exponential backoff and jitter. A POST is retried on
-429 (the server did not process it) and when it provably never reached the server.
-Redirects are never followed, so credentials go only to the hosts the user named. Error
-statuses become the typed exceptions of :mod:`anaplan_pandas.exceptions`, with Anaplan's
-``status.message`` in them and every secret redacted.
+(:mod:`anaplan_pandas.http.deadline`): connecting, waiting for the answer, reading the body
+and pausing before a retry. The one retry loop (:mod:`anaplan_pandas.http.retry`) retries
+GET and DELETE on 429 (honouring ``Retry-After``), 5xx, broken connections and broken bodies
+(cut off midway, a gzip stream that stops early, or a body the caller's check refuses), with
+exponential backoff and jitter. A POST is retried on 429 (the server did not process it) and
+when it provably never reached the server. Redirects are never followed, so credentials go
+only to the hosts the user named. Error statuses become the typed exceptions of
+:mod:`anaplan_pandas.exceptions` (:mod:`anaplan_pandas.http.errors`).
 """
 
 from __future__ import annotations
@@ -16,144 +16,51 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import zlib
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from anaplan_pandas.exceptions import (
-    AnaplanConnectionError,
-    AnaplanError,
-    AnaplanHTTPError,
-    AnaplanTimeoutError,
-    AuthenticationError,
-    ModelBusyError,
-    NotFoundError,
-    RateLimitError,
-    UnexpectedResponseError,
+from anaplan_pandas.exceptions import UnexpectedResponseError
+from anaplan_pandas.http.auth import AnaplanAuth
+from anaplan_pandas.http.bodies import (
+    BrokenBodyError,
+    Compression,
+    decode_body,
+    page_encoding,
+    read_body,
 )
-from anaplan_pandas.http.auth import AnaplanAuth, resolve_auth
+from anaplan_pandas.http.credentials import resolve_auth
+from anaplan_pandas.http.deadline import Deadline, call_timeout, current_deadline
+from anaplan_pandas.http.errors import (
+    failure_error,
+    never_reached_server,
+    redirect_error,
+    status_error,
+)
 from anaplan_pandas.http.retry import (
-    READ_TIMEOUT,
-    Deadline,
+    CallStopped,
     RetryPolicy,
-    call_timeout,
-    current_deadline,
-    pause,
-    retry_after_seconds,
+    RetryRules,
+    send_with_retries,
 )
-from anaplan_pandas.http.urls import is_loopback, resolve_api_url, resolve_auth_url
+from anaplan_pandas.http.urls import resolve_api_url, resolve_auth_url
 
 log = logging.getLogger("anaplan_pandas")
 
 __all__ = ["BrokenBodyError", "CallStopped", "RetryPolicy", "Transport", "open_transport"]
 
 _RETRIED_METHODS = frozenset({"GET", "DELETE"})
-_BODY_ERRORS = (
+_FAILURES = (
+    requests.ConnectionError,
+    requests.Timeout,
+    BrokenBodyError,
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
     urllib3.exceptions.HTTPError,  # a body cut off midway, read from the raw stream
 )
-#: Bytes asked for in one read of a body: large enough to cost nothing, small enough to
-#: notice a deadline or a stop between reads.
-_READ_SIZE = 1 << 20
-
-
-class BrokenBodyError(Exception):
-    """A body that arrived whole by HTTP's account but is not what was asked for.
-
-    Raised by body checks; the call is then retried like one whose body was cut off.
-    """
-
-
-class CallStopped(Exception):
-    """The caller asked the call to stop (its result is no longer wanted)."""
-
-
-Compression = Literal["auto", "gzip"] | None
-
-
-def page_encoding(api_url: str, compression: Compression) -> str:
-    """The ``Accept-Encoding`` to ask pages with.
-
-    ``"auto"`` asks for gzip except from this machine: compression pays when the network is
-    slower than decompression (about 200 MB/s a core), never on loopback (see the
-    benchmark's gzip figures).
-
-    Examples
-    --------
-    >>> page_encoding("https://api.anaplan.com/2/0", "auto")
-    'gzip'
-    >>> page_encoding("http://127.0.0.1:8080/2/0", "auto")
-    'identity'
-    """
-    if compression == "auto":
-        host = urllib3.util.parse_url(api_url).host or ""
-        return "identity" if is_loopback(host) else "gzip"
-    if compression == "gzip":
-        return "gzip"
-    if compression is None:
-        return "identity"
-    raise ValueError(f"compression must be 'auto', 'gzip' or None, got {compression!r}.")
-
-
-def gunzip(data: bytes) -> bytes:
-    r"""Decompress a gzip body, refusing one whose stream stops before its end.
-
-    A gzip member ends with a trailer (CRC and length); a body without it lost its end,
-    even if HTTP delivered every byte it announced.
-
-    Examples
-    --------
-    >>> import gzip
-    >>> gunzip(gzip.compress(b"a,b\n"))
-    b'a,b\n'
-    >>> gunzip(gzip.compress(b"a,b\n" * 100)[:-8])
-    Traceback (most recent call last):
-    anaplan_pandas.http.transport.BrokenBodyError: a gzip stream that stops before its end
-    """
-    parts = []
-    while data:
-        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            parts.append(decoder.decompress(data))
-        except zlib.error as error:
-            reason = f"a damaged gzip stream ({error})"
-        else:
-            reason = "" if decoder.eof else "a gzip stream that stops before its end"
-        if reason:
-            raise BrokenBodyError(reason)
-        data = decoder.unused_data
-    return b"".join(parts)
-
-
-def decode_body(data: bytes, content_encoding: str) -> bytes:
-    """Undo the ``Content-Encoding`` of a body (gzip strictly, deflate, identity).
-
-    Examples
-    --------
-    >>> decode_body(b"plain", "")
-    b'plain'
-    """
-    encoding = content_encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return data
-    if encoding in ("gzip", "x-gzip"):
-        return gunzip(data)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(data)
-        except zlib.error:
-            pass
-        try:
-            return zlib.decompress(data, -zlib.MAX_WBITS)
-        except zlib.error as error:
-            reason = f"a damaged deflate stream ({error})"
-        raise BrokenBodyError(reason)
-    raise BrokenBodyError(f"a body in the unrequested Content-Encoding {content_encoding!r}")
 
 
 class Transport:
@@ -220,51 +127,32 @@ class Transport:
         deadline = current_deadline()
         doing = f"{method} {path} for {what}"
         all_headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate", **(headers or {})}
-        tries = 0
-        reauthentications = 0
-        while True:
-            if stop is not None and stop.is_set():
-                raise CallStopped(doing)
-            tries += 1
-            failure: Exception | None = None
-            try:
-                response = self._send(method, path, all_headers, deadline, doing, stop, kwargs)
-                if check is not None and response.status_code < 300:
-                    check(response)
-            except (requests.ConnectionError, requests.Timeout, BrokenBodyError,
-                    *_BODY_ERRORS) as error:
-                failure = error
-            if failure is not None:
-                deadline.check(doing)
-                if not self._may_retry_failure(method, failure, tries):
-                    raise self._failure_error(method, path, what, failure, tries)
-                delay = self.retry.delay(tries)
-                log.debug("%s %s failed (%s); retry %d in %.2fs", method, path,
-                          _failure_name(failure), tries, delay)
-                pause(delay, deadline, doing, stop=stop)
-                continue
-            status = response.status_code
-            log.debug("%s %s -> %d", method, path, status)
-            if status < 300:
-                return response
-            if status < 400:
-                raise self._redirect_error(method, what, response)
-            if status == 401 and reauthentications < 2:
-                used = _token_of(response.request)
-                if self.auth.token_rejected(used):
-                    reauthentications += 1
-                    tries -= 1  # a new token, not a retry of a failure
-                    continue
-            retry_after = retry_after_seconds(response)
-            retryable = status == 429 or (status >= 500 and method in _RETRIED_METHODS)
-            too_long = retry_after is not None and retry_after > self.retry.max_retry_after
-            if retryable and tries < self.retry.attempts and not too_long:
-                delay = self.retry.delay(tries, retry_after)
-                log.debug("%s %s answered %d; retry %d in %.2fs", method, path, status,
-                          tries, delay)
-                pause(delay, deadline, doing, stop=stop, server_asked=retry_after is not None)
-                continue
-            raise self._status_error(method, path, what, response, tries)
+
+        def send() -> requests.Response:
+            response = self._send(method, path, all_headers, deadline, doing, stop, kwargs)
+            if check is not None and response.status_code < 300:
+                check(response)
+            return response
+
+        rules = RetryRules(
+            failures=_FAILURES,
+            may_resend=lambda error: method in _RETRIED_METHODS or never_reached_server(error),
+            retry_status=lambda status: status == 429 or (
+                status >= 500 and method in _RETRIED_METHODS),
+            renew=lambda response: self.auth.token_rejected(_token_of(response.request)),
+        )
+        outcome = send_with_retries(send, rules, self.retry, doing, stop=stop)
+        response, tries = outcome.response, outcome.tries
+        if response is None:
+            assert outcome.failure is not None
+            raise failure_error(method, path, what, outcome.failure, tries, self.auth.redact)
+        status = response.status_code
+        log.debug("%s %s -> %d", method, path, status)
+        if status < 300:
+            return response
+        if status < 400:
+            raise redirect_error(method, what, response)
+        raise status_error(method, path, what, response, tries, self.auth.redact)
 
     def _send(
         self,
@@ -289,7 +177,7 @@ class Transport:
             **kwargs,
         )
         try:
-            data = _read_body(response.raw, deadline, doing, stop)
+            data = read_body(response.raw, deadline, doing, stop)
             response._content = decode_body(data, response.headers.get("Content-Encoding", ""))
         except BaseException:
             response.close()  # a half-read connection must not go back to the pool
@@ -311,173 +199,6 @@ class Transport:
                 "Check that api_url points at the Integration API (…/2/0)."
             )
         return body
-
-    def _may_retry_failure(self, method: str, error: Exception, tries: int) -> bool:
-        if tries >= self.retry.attempts:
-            return False
-        if method in _RETRIED_METHODS:
-            return True
-        return never_reached_server(error)
-
-    def _failure_error(
-        self, method: str, path: str, what: str, error: Exception, tries: int
-    ) -> AnaplanError:
-        times = _tries(tries)
-        if isinstance(error, BrokenBodyError):
-            return UnexpectedResponseError(
-                f"Anaplan answered {method} {path} for {what} with a broken body {times} "
-                f"({self.auth.redact(str(error))}); none of it was used. Try again later; "
-                "if it persists, the service or a proxy between you and it is damaging "
-                "the data."
-            )
-        doubt = ""
-        if method == "POST" and not never_reached_server(error):
-            doubt = (
-                " The call may have reached Anaplan, so a read request may have been started "
-                "and will expire unused after 30 minutes; it was not sent again to avoid "
-                "starting a second one."
-            )
-        return AnaplanConnectionError(
-            f"{method} {path} for {what} failed {times}: {_failure_name(error)}.{doubt} "
-            "Check the network and api_url, then try again."
-        )
-
-    def _redirect_error(
-        self, method: str, what: str, response: requests.Response
-    ) -> UnexpectedResponseError:
-        target = requests.utils.urlparse(response.headers.get("Location", ""))
-        where = f"{target.scheme}://{target.netloc}" if target.netloc else "another path"
-        return UnexpectedResponseError(
-            f"Anaplan answered {method} for {what} with a redirect (HTTP "
-            f"{response.status_code}) to {where}. Redirects are not followed, so that "
-            f"credentials only go to the hosts you named; if {where} is your tenant's "
-            "Integration API, pass api_url= (or set ANAPLAN_API_URL) to it."
-        )
-
-    def _status_error(
-        self, method: str, path: str, what: str, response: requests.Response, tries: int
-    ) -> AnaplanHTTPError:
-        status = response.status_code
-        message = self.auth.redact(server_message(response))
-        said = f"HTTP {status}: {message}"
-        if status == 401:
-            return AuthenticationError(
-                f"Anaplan did not accept the credentials for {what} ({said}). Check the user "
-                "name and password or token (a token expires after 35 minutes); under single "
-                "sign-on the user must be an exception user to use a password.",
-                status_code=status,
-                server_message=message,
-            )
-        if status in (403, 404):
-            return NotFoundError(
-                f"Anaplan found no {what}, or the user has no access to it ({said}). Check "
-                "the ids, and that the user has a role in the model.",
-                status_code=status,
-                server_message=message,
-            )
-        if status == 409:
-            return ModelBusyError(
-                f"The model is busy and refused {method} for {what} ({said}). Wait until the "
-                "running import, export or save has finished, then try again.",
-                status_code=status,
-                server_message=message,
-            )
-        if status == 429:
-            wait = retry_after_seconds(response)
-            hint = (f" after the {wait:g} seconds Anaplan asked for (Retry-After)"
-                    if wait is not None else " in a minute")
-            return RateLimitError(
-                f"Anaplan rate-limited {method} for {what} ({said}) {_tries(tries)}. "
-                f"Try again{hint}, or make fewer calls at once.",
-                status_code=status,
-                server_message=message,
-                retry_after=wait,
-            )
-        doubt = ""
-        if method == "POST" and status >= 500:
-            doubt = (
-                " The call reached Anaplan, so a read request may have been started anyway; "
-                "it expires unused after 30 minutes. It was not sent again."
-            )
-        elif status >= 500:
-            doubt = f" ({_tries(tries)}); try again later"
-        return AnaplanHTTPError(
-            f"Anaplan answered {method} for {what} with {said}{doubt}.",
-            status_code=status,
-            server_message=message,
-        )
-
-
-def _read_body(
-    raw: urllib3.HTTPResponse, deadline: Deadline, doing: str, stop: threading.Event | None
-) -> bytes:
-    """The raw body, read in pieces so that the deadline and ``stop`` bound it."""
-    connection = getattr(raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    parts = []
-    while True:
-        if stop is not None and stop.is_set():
-            raise CallStopped(doing)
-        left = deadline.remaining()
-        if left is not None:
-            if left <= 0:
-                raise AnaplanTimeoutError(deadline.message(doing))
-            if sock is not None:
-                sock.settimeout(min(READ_TIMEOUT, left))
-        part = raw.read1(_READ_SIZE, decode_content=False)
-        if not part:
-            return b"".join(parts)
-        parts.append(part)
-
-
-def _tries(tries: int) -> str:
-    return "once" if tries == 1 else f"{tries} times"
-
-
-def _failure_name(error: Exception) -> str:
-    if isinstance(error, BrokenBodyError):
-        return str(error)
-    return type(error).__name__
-
-
-def never_reached_server(error: Exception) -> bool:
-    """Whether a failed call provably never reached the server (so a POST may be resent).
-
-    Examples
-    --------
-    >>> never_reached_server(requests.exceptions.ConnectTimeout())
-    True
-    """
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(error, requests.ConnectionError):
-        text = repr(error.args[0]) if error.args else ""
-        return "NewConnectionError" in text or "NameResolutionError" in text
-    return False
-
-
-def server_message(response: requests.Response) -> str:
-    """Anaplan's explanation in an error body, or the HTTP reason phrase.
-
-    Examples
-    --------
-    >>> r = requests.Response(); r._content = b'{"status": {"code": 404, "message": "Not Found"}}'
-    >>> server_message(r)
-    'Not Found'
-    """
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason or "no message"
-    if isinstance(body, dict):
-        status = body.get("status")
-        if isinstance(status, dict) and status.get("message"):
-            return str(status["message"])
-        for key in ("statusMessage", "error_description", "message"):
-            if body.get(key):
-                return str(body[key])
-    return response.reason or "no message"
-
 
 def _token_of(request: requests.PreparedRequest) -> str | None:
     header = request.headers.get("Authorization", "")
@@ -506,7 +227,6 @@ def open_transport(
     pool_size: int = 16,
     retry: RetryPolicy | None = None,
     compression: Compression = "auto",
-    share: bool = True,
 ) -> Transport:
     """Resolve credentials and URLs into a :class:`Transport`.
 
@@ -516,7 +236,7 @@ def open_transport(
     >>> transport.api_url
     'http://127.0.0.1:8080/2/0'
     """
-    resolved = resolve_auth(auth, resolve_auth_url(auth_url, region), share=share)
+    resolved = resolve_auth(auth, resolve_auth_url(auth_url, region))
     resolved.verify = verify
     return Transport(
         resolve_api_url(api_url, region),
@@ -527,3 +247,4 @@ def open_transport(
         retry=retry,
         compression=compression,
     )
+

@@ -16,100 +16,37 @@ import csv
 import io
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, wait
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import requests
 
-from anaplan_pandas.catalog.export_definition import (
-    ExportDefinition,
-    UnsupportedExportError,
-    export_definition,
-)
+from anaplan_pandas.catalog.catalog import Catalog
+from anaplan_pandas.catalog.export_definition import ExportDefinition, UnsupportedExportError
 from anaplan_pandas.catalog.targets import Target
 from anaplan_pandas.exceptions import (
-    AnaplanTimeoutError,
+    AnaplanError,
     ExportFailedError,
+    IncompleteReadError,
     ReadRequestCancelledError,
     ReadRequestTimeoutError,
     UnexpectedResponseError,
 )
-from anaplan_pandas.http.retry import Deadline, deadline_scope
-from anaplan_pandas.http.transport import BrokenBodyError, Transport
+from anaplan_pandas.http.bodies import BrokenBodyError
+from anaplan_pandas.http.deadline import Deadline, cleanup_deadline, deadline_scope
+from anaplan_pandas.http.transport import Transport
 from anaplan_pandas.parse.frames import ColumnPlan
 from anaplan_pandas.parse.page_parser import CsvPageParser
 from anaplan_pandas.parse.pages import Utf8Recoder
-from anaplan_pandas.parse.workers import DaemonPool
-from anaplan_pandas.sources.page_stream import NoObserver, PageStream, ReadObserver
-from anaplan_pandas.sources.read_request import CANCEL_CHECK, DOWNLOAD_GRACE, PollSchedule
+from anaplan_pandas.run.poll import Poller, PollSchedule
+from anaplan_pandas.run.source import PartStatus
+from anaplan_pandas.run.stream import PageStream
+from anaplan_pandas.sources.task_status import TASK_STATES, TaskStatus, detail_text
 
 log = logging.getLogger("anaplan_pandas")
 
-T = TypeVar("T")
-
 #: Media types of an error page served with status 200 instead of a chunk.
 _NOT_A_CHUNK = ("application/json", "text/html")
-TASK_STATES = ("NOT_STARTED", "IN_PROGRESS", "COMPLETE", "CANCELLING", "CANCELLED")
-
-
-@dataclass(frozen=True)
-class TaskStatus:
-    """One answer of the task status call.
-
-    Examples
-    --------
-    >>> TaskStatus.from_body({"task": {"taskId": "F3", "taskState": "IN_PROGRESS",
-    ...                                "progress": 0.25, "currentStep": "Exporting"}}).progress
-    0.25
-    """
-
-    task_id: str
-    state: str
-    progress: float | None = None
-    step: str = ""
-    successful: bool | None = None
-    failure_dump: bool = False
-    details: list[Any] = field(default_factory=list)
-
-    @property
-    def is_complete(self) -> bool:
-        """Whether the task has finished, successfully or not."""
-        return self.state == "COMPLETE"
-
-    @property
-    def is_failed(self) -> bool:
-        """Whether the task finished without success."""
-        return self.is_complete and self.successful is not True
-
-    @property
-    def is_cancelled(self) -> bool:
-        """Whether the task was cancelled, or is being cancelled."""
-        return self.state in ("CANCELLED", "CANCELLING")
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> TaskStatus:
-        """Read a ``task`` envelope, checking the fields that matter."""
-        task = body.get("task")
-        if not isinstance(task, dict) or not isinstance(task.get("taskId"), str) or \
-                not isinstance(task.get("taskState", "NOT_STARTED"), str):
-            raise ValueError(f"no task with a taskId and a taskState: {str(body)[:300]!r}")
-        result = task.get("result") if isinstance(task.get("result"), dict) else {}
-        progress = task.get("progress")
-        successful = result.get("successful")
-        if isinstance(successful, str):
-            successful = successful.lower() == "true"
-        details = result.get("details")
-        return cls(
-            task_id=task["taskId"],
-            state=task.get("taskState", "NOT_STARTED"),
-            progress=float(progress) if isinstance(progress, (int, float)) else None,
-            step=str(task.get("currentStep") or ""),
-            successful=successful if isinstance(successful, bool) else None,
-            failure_dump=bool(result.get("failureDumpAvailable")),
-            details=details if isinstance(details, list) else [],
-        )
 
 
 @dataclass(frozen=True)
@@ -122,6 +59,12 @@ class FileLayout:
 
 class ExportTask(PageStream):
     """One run of an export action, and the chunks of the file it wrote.
+
+    A source (:mod:`anaplan_pandas.run.source`): while the task runs it announces no
+    chunk; once it is ``COMPLETE`` it declares the file's chunks, which the runner downloads
+    and checks like a read request's pages. Cleaning up cancels a task that still runs
+    (``DELETE …/tasks/{id}``); a finished one leaves nothing to delete (Anaplan keeps the
+    file).
 
     Examples
     --------
@@ -136,6 +79,9 @@ class ExportTask(PageStream):
     >>> sim.stop()
     """
 
+    noun = "export task"
+    unit = "chunk"
+
     def __init__(self, transport: Transport, target: Target, task_id: str,
                  definition: ExportDefinition, *,
                  cancel_event: threading.Event | None = None) -> None:
@@ -145,16 +91,14 @@ class ExportTask(PageStream):
         self.request_id = task_id  # what progress displays and errors call it
         self.definition = definition
         self.last_status: TaskStatus | None = None
-        self._cancel = cancel_event or threading.Event()
+        self.cancel_event = cancel_event or threading.Event()
+        self._layout: FileLayout | None = None
+        self._ids: list[str] | None = None
+        self._cleaned_up = self._cancelled_on_server = False
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ExportTask({self.task_id!r}, {self.target.describe()})"
-
-    def __enter__(self) -> ExportTask:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Nothing to delete: Anaplan keeps the file (private files for 48 hours)."""
 
     @classmethod
     def run(cls, transport: Transport, target: Target, *, locale: str = "en_US",
@@ -164,9 +108,10 @@ class ExportTask(PageStream):
 
         ``definition`` saves reading the export's metadata again when it is known.
         """
-        transport = getattr(transport, "transport", transport)
         if definition is None:
-            definition = export_definition(transport, target)
+            catalog = getattr(transport, "catalog", None) or Catalog(transport)
+            definition = catalog.export_definition(target)
+        transport = getattr(transport, "transport", transport)
         response = transport.request("POST", f"{target.path}/tasks", target.describe(),
                                      json={"localeName": locale})
         try:
@@ -195,7 +140,7 @@ class ExportTask(PageStream):
 
     def cancel(self) -> None:
         """Stop waiting and downloading (from any thread); the read ends cancelled."""
-        self._cancel.set()
+        self.cancel_event.set()
 
     def status(self) -> TaskStatus:
         """Ask the server for the task's status."""
@@ -208,24 +153,65 @@ class ExportTask(PageStream):
         self.last_status = status
         return status
 
-    def wait(self, schedule: PollSchedule | None = None,
-             observer: ReadObserver | None = None) -> TaskStatus:
+    def wait(self, schedule: PollSchedule | None = None, observer: object = None) -> TaskStatus:
         """Poll until the task is ``COMPLETE``; a failed or cancelled task raises."""
         schedule = schedule or PollSchedule()
-        observer = observer or NoObserver()
-        deadline = schedule.deadline()
-        with deadline_scope(deadline):
-            while True:
-                status = self._or_timeout(self.status, deadline)
-                observer.on_status(status)
-                self._raise_if_ended(status)
-                if status.is_complete:
-                    return status
-                pause = deadline.bound(schedule.next_interval(changed=False))
-                if self._cancel.wait(pause):
-                    self._raise_if_ended(status)
-                if deadline.passed:
-                    raise self._timeout(deadline, status)
+        Poller(self, schedule, schedule.deadline(), observer).until_complete(  # type: ignore[arg-type]
+            self.cancel_event)
+        assert self.last_status is not None
+        return self.last_status
+
+    def poll(self) -> PartStatus:
+        """The task's status; once complete, the chunks its file declares."""
+        if self._ids is None:
+            status = self.status()
+            self._raise_if_ended(status)
+            if not status.is_complete:
+                return PartStatus(0, False, status)
+            self._layout = self.file_layout()
+            self._ids = self.chunk_ids()
+        return PartStatus(len(self._ids), True, _Chunks(len(self._ids)))
+
+    def part(self, part_no: int, *, stop: threading.Event | None = None) -> bytes:
+        """Download chunk ``part_no`` of the file."""
+        assert self._ids is not None
+        return self.chunk(self._ids[part_no], stop=stop)
+
+    def cleanup(self) -> None:
+        """Cancel the task if it still runs (``DELETE …/tasks/{id}``); once, quietly."""
+        with self._lock:
+            status = self.last_status
+            if self._cleaned_up or status is None or status.is_complete or status.is_cancelled:
+                return
+            self._cleaned_up = True
+        try:
+            with deadline_scope(cleanup_deadline()):
+                self.transport.request("DELETE", self.path, self.describe())
+        except AnaplanError as error:
+            log.warning("could not cancel %s: %s", self.describe(), error)
+        else:
+            self._cancelled_on_server = True
+            log.info("cancelled %s", self.describe())
+
+    def _cleanup_said(self) -> str:
+        if self._cancelled_on_server:
+            return "The task was cancelled in Anaplan."
+        return "Anaplan finishes the export on its side (the file stays in the model)."
+
+    def gone_error(self) -> ReadRequestCancelledError:
+        """The task vanished from the server while it was followed."""
+        return ReadRequestCancelledError(
+            f"{_upper_first(self.describe())} no longer exists in Anaplan (404 while it was "
+            "followed). Run the export again.",
+            request_id=self.task_id, target=self.target, deleted=True)
+
+    def incomplete_error(self, what: str) -> IncompleteReadError:
+        """The file's chunks do not add up: ``what`` says how."""
+        self.cleanup()
+        return IncompleteReadError(
+            f"The file of {self.describe()} {what}. Run the export again; if it happens "
+            "again, the service is not delivering the file whole.",
+            request_id=self.task_id, target=self.target, deleted=True)
 
     def file_layout(self) -> FileLayout:
         """``headerRow`` and ``firstDataRow`` of the export's file, from the file listing."""
@@ -268,46 +254,28 @@ class ExportTask(PageStream):
             headers={"Accept-Encoding": self.transport.page_encoding}, check=check, stop=stop)
         return response.content
 
-    def iter_pages(self, *, schedule: PollSchedule | None = None, max_workers: int = 4,
-                   observer: ReadObserver | None = None) -> Iterator[tuple[int, bytes]]:
-        """Wait for the task, then yield ``(chunk_no, utf8_bytes)`` in order.
+    def pages_of(self, parts: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+        """The chunks as UTF-8 text, a header in front of a file that has none.
 
-        Up to ``max_workers`` chunks download at once, at most ``2 * max_workers`` ahead of
-        the consumer. The bytes are the file's text re-encoded as UTF-8 (carrying a
-        character cut between chunks to the next); a file without a header row gets one
-        from the export's header names.
+        A character cut between two chunks is carried to the next; an empty file still
+        yields its header, so its frame has the export's columns.
         """
-        if max_workers < 1:
-            raise ValueError(f"max_workers must be at least 1, got {max_workers}.")
-        schedule = schedule or PollSchedule()
-        observer = observer or NoObserver()
-        deadline = schedule.deadline()  # one for the wait and the downloads together
-        with deadline_scope(deadline):
-            self.wait(schedule, observer)
-            layout = self._or_timeout(self.file_layout, deadline)
-            ids = self._or_timeout(self.chunk_ids, deadline)
-        observer.on_status(_Chunks(len(ids)))
         decode = Utf8Recoder(self.definition.encoding)
-        stop = threading.Event()
-        pool = DaemonPool(max_workers, "anaplan-chunk")
-        pending: dict[int, Future[bytes]] = {}
-        try:
-            first = self._header_line(layout, empty=not ids)
-            for number in range(len(ids)):
-                with deadline_scope(deadline):
-                    for ahead in range(number, min(len(ids), number + 2 * max_workers)):
-                        if ahead not in pending:
-                            pending[ahead] = pool.submit(self.chunk, ids[ahead], stop=stop)
-                data = self._when_ready(pending.pop(number), deadline)
-                observer.on_page(number, len(data))
-                yield number, first + decode(data)
-                first = b""
-            rest = decode(b"", final=True)
-            if first or rest:  # an empty file still has its header; a last partial character
-                yield len(ids), first + rest
-        finally:
-            stop.set()
-            pool.shutdown(wait=DOWNLOAD_GRACE)
+        first: bytes | None = None
+        count = 0
+        for number, data in parts:
+            if first is None:
+                first = self._header_line(self._file_layout(), empty=False)
+            yield number, first + decode(data)
+            first, count = b"", number + 1
+        if first is None:
+            first = self._header_line(self._file_layout(), empty=True)
+        rest = decode(b"", final=True)
+        if first or rest:  # an empty file still has its header; a last partial character
+            yield count, first + rest
+
+    def _file_layout(self) -> FileLayout:
+        return self._layout or FileLayout()
 
     def parser(self, plan: ColumnPlan, *, categorical: bool, whole: bool) -> CsvPageParser:
         """A parser for this export's separator, over byte slices."""
@@ -337,29 +305,9 @@ class ExportTask(PageStream):
             "follows a header on row 1, or that have no header and headerNames in the "
             "export's metadata. Save the export with the header on the first row.")
 
-    def _when_ready(self, future: Future[bytes], deadline: Deadline) -> bytes:
-        """The chunk's bytes, noticing a cancel or the deadline while waiting."""
-        while not future.done():
-            if self._cancel.is_set():
-                raise self._cancelled()
-            if deadline.passed:
-                raise self._timeout(deadline, self.last_status)
-            wait([future], timeout=deadline.bound(CANCEL_CHECK))
-        return self._or_timeout(future.result, deadline)
-
-    def _or_timeout(self, call: Callable[[], T], deadline: Deadline) -> T:
-        try:
-            return call()
-        except AnaplanTimeoutError as error:
-            if isinstance(error, ReadRequestTimeoutError):
-                raise
-            raise self._timeout(deadline, self.last_status) from None
-
     def _raise_if_ended(self, status: TaskStatus) -> None:
-        if self._cancel.is_set():
-            raise self._cancelled()
         if status.is_failed:
-            said = "; ".join(_detail_text(d) for d in status.details) or "no details"
+            said = "; ".join(detail_text(d) for d in status.details) or "no details"
             dump = (f" Anaplan kept a dump of the rows that failed: GET {self.path}/dump."
                     if status.failure_dump else "")
             error = ExportFailedError(
@@ -381,15 +329,20 @@ class ExportTask(PageStream):
                 f"{_upper_first(self.describe())} is in the state {status.state!r}, which "
                 f"Anaplan does not document ({', '.join(TASK_STATES)}).")
 
-    def _cancelled(self) -> ReadRequestCancelledError:
+    def cancelled_error(self) -> ReadRequestCancelledError:
+        """You cancelled the read: the task is cancelled if it still runs."""
+        self.cleanup()
         return ReadRequestCancelledError(
-            f"You cancelled the read of {self.describe()}. Anaplan finishes the export on its "
-            "side (the file stays in the model); run it again when you want the data.",
+            f"You cancelled the read of {self.describe()}. {self._cleanup_said()} Run the "
+            "export again when you want the data.",
             request_id=self.task_id, target=self.target, deleted=True)
 
-    def _timeout(self, deadline: Deadline, status: TaskStatus | None
-                 ) -> ReadRequestTimeoutError:
-        where = (f"{status.state}, {status.progress or 0:.0%} done" if status is not None
+    def timeout_error(self, deadline: Deadline, status: PartStatus | None
+                      ) -> ReadRequestTimeoutError:
+        """The read's deadline passed: the task is cancelled if it still runs."""
+        self.cleanup()
+        task = self.last_status
+        where = (f"{task.state}, {task.progress or 0:.0%} done" if task is not None
                  else "not answering")
         return ReadRequestTimeoutError(
             f"{_upper_first(self.describe())} was {where} when the timeout of "
@@ -413,9 +366,3 @@ class _Chunks:
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _detail_text(detail: Any) -> str:
-    if isinstance(detail, dict):
-        return str(detail.get("localMessageText") or detail.get("type") or detail)
-    return str(detail)

@@ -1,11 +1,12 @@
-"""The state machine of one large read request: start, poll, download pages, delete.
+"""The lifecycle of one large read request: start (or attach), status, pages, delete.
 
-``NOT_STARTED`` and ``IN_PROGRESS`` keep polling, with an interval that grows while nothing
-changes; every page that ``availablePages`` announces is downloaded at once, in parallel
-and also while the export still runs; ``COMPLETE`` with ``successful: true`` ends once every
-page is delivered in order; ``COMPLETE`` with ``successful: false`` raises
+A :class:`ReadRequest` is a source (:mod:`anaplan_pandas.run.source`): the runner polls it,
+downloads every page that ``availablePages`` announces (also while the export still runs)
+and deletes it at the end. ``COMPLETE`` with ``successful: false`` raises
 :class:`~anaplan_pandas.exceptions.ExportFailedError`; ``CANCELLED`` and ``CANCELLING``
-raise :class:`~anaplan_pandas.exceptions.ReadRequestCancelledError`.
+raise :class:`~anaplan_pandas.exceptions.ReadRequestCancelledError`; a page the server
+declared but does not serve raises :class:`~anaplan_pandas.exceptions.IncompleteReadError`.
+Every one of them deletes the request first (unless it is kept).
 """
 
 from __future__ import annotations
@@ -13,193 +14,38 @@ from __future__ import annotations
 import html
 import logging
 import threading
-import time
 import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, wait
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
-from anaplan_pandas.catalog.metadata import list_column_plan, view_column_plan
+from anaplan_pandas.catalog.catalog import Catalog
 from anaplan_pandas.catalog.targets import Target, check_request_id
 from anaplan_pandas.exceptions import (
     AnaplanError,
-    AnaplanTimeoutError,
     ExportFailedError,
+    IncompleteReadError,
     NotFoundError,
     ReadRequestCancelledError,
     ReadRequestError,
     ReadRequestTimeoutError,
     UnexpectedResponseError,
 )
-from anaplan_pandas.http.retry import Deadline, cleanup_deadline, current_deadline, deadline_scope
-from anaplan_pandas.http.transport import BrokenBodyError, Transport, gunzip
+from anaplan_pandas.http.bodies import BrokenBodyError, gunzip
+from anaplan_pandas.http.deadline import Deadline, cleanup_deadline, deadline_scope
+from anaplan_pandas.http.transport import Transport
 from anaplan_pandas.parse.frames import ColumnPlan
-from anaplan_pandas.parse.workers import DaemonPool
-from anaplan_pandas.sources.page_stream import NoObserver, PageStream, ReadObserver
+from anaplan_pandas.run.source import PartStatus
+from anaplan_pandas.run.stream import PageStream
+from anaplan_pandas.sources.request_status import ReadRequestStatus, check_export_type
 
 log = logging.getLogger("anaplan_pandas")
 
-T = TypeVar("T")
-
-#: Longest pause, in seconds, before a read notices :meth:`ReadRequest.cancel`.
-CANCEL_CHECK = 0.2
-#: Seconds a finished read waits for page downloads still in flight before its DELETE.
-DOWNLOAD_GRACE = 1.0
 #: Media types a page may be sent as (a page whose ``Content-Type`` is another is broken).
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/comma-separated-values",
                        "application/octet-stream", "application/gzip", "application/x-gzip"})
 _GZIP_MAGIC = b"\x1f\x8b"
-
-EXPORT_TYPES = (
-    "TABULAR_MULTI_COLUMN",
-    "TABULAR_SINGLE_COLUMN",
-    "GRID_ALL_PAGES",
-    "GRID_CURRENT_PAGE",
-)
-
-
-def check_export_type(export_type: object) -> str:
-    """Return ``export_type`` if read requests offer it.
-
-    Examples
-    --------
-    >>> check_export_type("TABULAR_SINGLE_COLUMN")
-    'TABULAR_SINGLE_COLUMN'
-    """
-    if export_type not in EXPORT_TYPES or not isinstance(export_type, str):
-        raise ValueError(
-            f"export_type must be one of {', '.join(EXPORT_TYPES)}, got {export_type!r}."
-        )
-    return export_type
-
-
-class RequestState(str, Enum):
-    """The ``requestState`` values of a read request."""
-
-    NOT_STARTED = "NOT_STARTED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETE = "COMPLETE"
-    CANCELLING = "CANCELLING"
-    CANCELLED = "CANCELLED"
-
-
-@dataclass(frozen=True)
-class ReadRequestStatus:
-    """One answer of the status call.
-
-    ``successful`` means something only once ``state`` is ``COMPLETE``.
-
-    Examples
-    --------
-    >>> s = ReadRequestStatus("0A06B0739F0E47BB92E2326C603D86EC", "IN_PROGRESS", 50, True)
-    >>> s.is_complete, s.is_cancelled
-    (False, False)
-    """
-
-    request_id: str
-    state: str
-    available_pages: int
-    successful: bool | None
-
-    @property
-    def is_complete(self) -> bool:
-        """Whether the export has finished, successfully or not."""
-        return self.state == RequestState.COMPLETE
-
-    @property
-    def is_failed(self) -> bool:
-        """Whether the export finished with ``successful: false``."""
-        return self.is_complete and self.successful is False
-
-    @property
-    def is_cancelled(self) -> bool:
-        """Whether the request was cancelled or is being cancelled."""
-        return self.state in (RequestState.CANCELLED, RequestState.CANCELLING)
-
-    @property
-    def is_known(self) -> bool:
-        """Whether ``state`` is one of the documented states."""
-        return self.state in RequestState.__members__
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any], target: Target) -> ReadRequestStatus:
-        """Read a ``viewReadRequest`` or ``listReadRequest`` envelope, checking every field."""
-        key = f"{target.kind}ReadRequest"
-        payload = body.get(key)
-        try:
-            if not isinstance(payload, dict):
-                raise TypeError(f"no {key!r} object")
-            request_id = payload["requestId"]
-            state = payload["requestState"]
-            pages = payload.get("availablePages", 0)
-            successful = payload.get("successful")
-            if not isinstance(request_id, str) or not isinstance(state, str):
-                raise TypeError("requestId and requestState must be strings")
-            check_request_id(request_id, "requestId")
-            pages = int(pages)
-            if pages < 0:
-                raise ValueError("availablePages is negative")
-            if isinstance(successful, str):
-                successful = successful.lower() == "true"
-        except (KeyError, TypeError, ValueError) as error:
-            raise UnexpectedResponseError(
-                f"Anaplan's read request answer for {target.describe()} is malformed "
-                f"({error}): {str(body)[:300]!r}"
-            ) from None
-        return cls(request_id, state, pages, successful)
-
-
-@dataclass
-class PollSchedule:
-    """When to ask for the status: an interval that grows while nothing changes.
-
-    The interval starts at ``initial``, is multiplied by ``factor`` after each answer
-    that brings nothing new, never exceeds ``maximum``, and falls back to ``initial`` when
-    new pages appear. ``timeout`` bounds the whole wait (``None``: no bound).
-
-    Examples
-    --------
-    >>> s = PollSchedule(initial=1.0, factor=2.0, maximum=5.0)
-    >>> [s.next_interval(changed=False) for _ in range(4)]
-    [2.0, 4.0, 5.0, 5.0]
-    >>> s.next_interval(changed=True)
-    1.0
-    """
-
-    initial: float = 0.5
-    factor: float = 1.5
-    maximum: float = 5.0
-    timeout: float | None = None
-    _current: float = field(default=0.0, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.initial <= 0 or self.maximum < self.initial or self.factor < 1:
-            raise ValueError(
-                "poll intervals must satisfy 0 < initial <= maximum and factor >= 1, got "
-                f"initial={self.initial}, maximum={self.maximum}, factor={self.factor}."
-            )
-        self._current = self.initial
-
-    def deadline(self) -> Deadline:
-        """The deadline of a wait on this schedule: the caller's, or ``timeout`` if sooner."""
-        deadline = current_deadline()
-        if self.timeout is not None:
-            own = Deadline.after(self.timeout)
-            if deadline.at is None or (own.at or 0) < deadline.at:
-                return own
-        return deadline
-
-    def next_interval(self, *, changed: bool) -> float:
-        """The pause before the next status call."""
-        if changed:
-            self._current = self.initial
-        else:
-            self._current = min(self.maximum, self._current * self.factor)
-        return self._current
 
 
 class ReadRequest(PageStream):
@@ -233,16 +79,16 @@ class ReadRequest(PageStream):
         cancel_event: threading.Event | None = None,
     ) -> None:
         self.transport: Transport = getattr(transport, "transport", transport)  # or a Connection
+        #: Where the metadata comes from: the connection's catalog (cached), or a new one.
+        self.catalog: Catalog = getattr(transport, "catalog", None) or Catalog(self.transport)
         self.target = target
         self.request_id = check_request_id(request_id)
         self.keep = keep
         self.export_type = export_type
         self.deleted = False
         self.last_status: ReadRequestStatus | None = None
-        self._downloads: tuple[DaemonPool, threading.Event] | None = None
-        self._deadline = Deadline()
         self._lock = threading.Lock()
-        self._cancel = cancel_event or threading.Event()
+        self.cancel_event = cancel_event or threading.Event()
 
     def __repr__(self) -> str:
         return f"ReadRequest({self.request_id!r}, {self.target.describe()})"
@@ -266,10 +112,11 @@ class ReadRequest(PageStream):
             payload: dict[str, Any] | None = {"exportType": check_export_type(export_type)}
         else:
             payload = {}
-        response = transport.request(
+        http: Transport = getattr(transport, "transport", transport)  # or a Connection
+        response = http.request(
             "POST", f"{target.path}/readRequests", target.describe(), json=payload
         )
-        status = ReadRequestStatus.from_body(transport.json_of(response, target.describe()), target)
+        status = ReadRequestStatus.from_body(http.json_of(response, target.describe()), target)
         request = cls(transport, target, status.request_id, keep=keep, export_type=export_type,
                       cancel_event=cancel_event)
         request.last_status = status
@@ -320,7 +167,7 @@ class ReadRequest(PageStream):
 
         The request is deleted on the way out, unless it is kept (``keep=True``).
         """
-        self._cancel.set()
+        self.cancel_event.set()
 
     def _repr_html_(self) -> str:
         status = self.last_status
@@ -382,10 +229,10 @@ class ReadRequest(PageStream):
         """Delete the request on the server; a request already gone (404) is not an error.
 
         The call gets a short deadline of its own
-        (:func:`~anaplan_pandas.http.retry.cleanup_deadline`), so that a read that ran out of time
-        can still clean up.
+        (:func:`~anaplan_pandas.http.deadline.cleanup_deadline`), so that a read that ran out
+        of time can still clean up.
         """
-        self._stop_downloads()
+        self.stop_downloads()
         with self._lock:
             if self.deleted:
                 return None
@@ -431,88 +278,27 @@ class ReadRequest(PageStream):
             else:
                 warnings.warn(left, RuntimeWarning, stacklevel=2)
 
-    def iter_pages(
-        self,
-        *,
-        schedule: PollSchedule | None = None,
-        max_workers: int = 4,
-        observer: ReadObserver | None = None,
-    ) -> Iterator[tuple[int, bytes]]:
-        """Yield ``(page_no, csv_bytes)`` in page order as soon as each page is ready.
+    noun = "read request"
+    unit = "page"
 
-        Polls the status on ``schedule``, downloads up to ``max_workers`` pages at once
-        (also while the export runs) and keeps at most ``2 * max_workers`` pages ahead of
-        the consumer. Every call runs within ``schedule.timeout`` (and within the deadline
-        of the read that called this, if it ends earlier). When the iteration ends, for any
-        reason, the downloads still in flight are stopped before anything else happens.
-        """
-        if max_workers < 1:
-            raise ValueError(f"max_workers must be at least 1, got {max_workers}.")
-        schedule = schedule or PollSchedule()
-        observer = observer or NoObserver()
-        deadline = schedule.deadline()
-        window = 2 * max_workers
-        pending: dict[int, Future[bytes]] = {}
-        next_submit = next_yield = 0
-        stop = threading.Event()
-        pool = DaemonPool(max_workers, "anaplan-page")
-        self._downloads = (pool, stop)
-        self._deadline = deadline
+    def poll(self) -> PartStatus:
+        """One status call; a failed, cancelled or undocumented request raises (deleted)."""
+        status = self.status()
+        self._raise_if_ended(status)
+        return PartStatus(status.available_pages, status.is_complete, status)
+
+    def part(self, part_no: int, *, stop: threading.Event | None = None) -> bytes:
+        """Download page ``part_no`` (an empty body only as the sole page of a finished one)."""
+        return self.page(part_no, may_be_empty=self._may_be_empty(part_no), stop=stop)
+
+    def cleanup(self) -> None:
+        """Delete the request unless it is kept; a failed DELETE is logged, not raised."""
+        if self.keep:
+            return
         try:
-            status = self._poll(deadline)
-            observer.on_status(status)
-            next_poll = time.monotonic() + schedule.initial
-            while True:
-                self._raise_if_ended(status)
-                if self._cancel.is_set():
-                    raise self._ended_error(
-                        ReadRequestCancelledError,
-                        f"You cancelled read request {self.request_id} of "
-                        f"{self.target.describe()}.",
-                        "Start a new read when you want the data.",
-                    )
-                with deadline_scope(deadline):  # the downloads inherit the deadline
-                    while (next_submit < status.available_pages
-                           and next_submit - next_yield < window):
-                        pending[next_submit] = pool.submit(
-                            self.page, next_submit, may_be_empty=self._may_be_empty(next_submit),
-                            stop=stop)
-                        next_submit += 1
-                if status.is_complete and next_yield >= status.available_pages:
-                    return
-                now = time.monotonic()
-                if not status.is_complete and now >= next_poll:
-                    if deadline.passed:
-                        raise self._timeout_error(deadline, status)
-                    new = self._poll(deadline)
-                    changed = new != status
-                    status = new
-                    observer.on_status(status)
-                    next_poll = time.monotonic() + schedule.next_interval(changed=changed)
-                    continue
-                ready = pending.get(next_yield)
-                if ready is not None and ready.done():
-                    data = self._result(pending.pop(next_yield), deadline, status)
-                    observer.on_page(next_yield, len(data))
-                    yield next_yield, data
-                    next_yield += 1
-                    continue
-                # Wake at least every CANCEL_CHECK seconds to notice a cancel().
-                until_poll = CANCEL_CHECK if status.is_complete else max(0.0, next_poll - now)
-                pause = min(until_poll, CANCEL_CHECK, deadline.bound(CANCEL_CHECK))
-                if ready is not None:
-                    wait([ready], timeout=pause)
-                else:
-                    self._cancel.wait(pause)
-        finally:
-            self._stop_downloads()
-
-    def _refetch(self, page_no: int) -> bytes:
-        """Download a page again (it did not fit the data), within the read's deadline."""
-        log.info("page %d of %s does not fit the data; downloading it again", page_no,
-                 self.describe())
-        with deadline_scope(self._deadline):
-            return self.page(page_no, may_be_empty=self._may_be_empty(page_no))
+            self.delete()
+        except Exception as error:
+            log.warning("could not delete %s: %s", self.describe(), error)
 
     def _may_be_empty(self, page_no: int) -> Callable[[], bool]:
         """Whether an empty body is a real page: only the sole page of a finished export."""
@@ -522,43 +308,8 @@ class ReadRequest(PageStream):
                     and status.available_pages == 1)
         return judge
 
-    def _stop_downloads(self) -> None:
-        """Stop the page downloads of a running iteration (before a DELETE, or at its end)."""
-        downloads, self._downloads = self._downloads, None
-        if downloads is not None:
-            pool, stop = downloads
-            stop.set()
-            pool.shutdown(wait=DOWNLOAD_GRACE)
 
-    def _poll(self, deadline: Deadline) -> ReadRequestStatus:
-        """One status call within ``deadline`` (see :meth:`_or_read_error`)."""
-        with deadline_scope(deadline):
-            return self._or_read_error(self.status, deadline, lambda: self.last_status)
-
-    def _result(
-        self, future: Future[bytes], deadline: Deadline, status: ReadRequestStatus
-    ) -> bytes:
-        """A page download's bytes (see :meth:`_or_read_error`)."""
-        return self._or_read_error(future.result, deadline, lambda: status)
-
-    def _or_read_error(
-        self,
-        call: Callable[[], T],
-        deadline: Deadline,
-        status: Callable[[], ReadRequestStatus | None],
-    ) -> T:
-        """``call()``; a passed deadline, or a request that is gone (404), is a read error."""
-        try:
-            return call()
-        except AnaplanTimeoutError:
-            gone = False
-        except NotFoundError as error:
-            if error.status_code != 404:
-                raise
-            gone = True
-        raise self._gone_error() if gone else self._timeout_error(deadline, status())
-
-    def _gone_error(self) -> ReadRequestCancelledError:
+    def gone_error(self) -> ReadRequestCancelledError:
         """The request vanished while it was read: deleted by someone else, or expired."""
         self.deleted = True  # nothing left to delete
         return ReadRequestCancelledError(
@@ -568,15 +319,33 @@ class ReadRequest(PageStream):
             request_id=self.request_id, target=self.target, deleted=True,
         )
 
+    def cancelled_error(self) -> AnaplanError:
+        """You cancelled the read (from any thread)."""
+        return self._ended_error(
+            ReadRequestCancelledError,
+            f"You cancelled read request {self.request_id} of {self.target.describe()}.",
+            "Start a new read when you want the data.",
+        )
+
+    def incomplete_error(self, what: str) -> AnaplanError:
+        """The pages do not add up: ``what`` says how."""
+        return self._ended_error(
+            IncompleteReadError,
+            f"Read request {self.request_id} of {self.target.describe()} {what}.",
+            "Start a new read; if it happens again, the service is not delivering the data "
+            "whole.",
+        )
+
+    def refetcher(self) -> Callable[[int], bytes] | None:
+        """Pages that do not fit the data are downloaded again (by the running read)."""
+        run = self._run
+        return None if run is None else run.refetch
+
     def column_plan(self) -> ColumnPlan:
         """Which columns hold item names and which types are known, from the metadata."""
         if self.target.kind == "view":
-            return view_column_plan(self.transport, self.target, self.export_type)
-        return list_column_plan(self.transport, self.target)
-
-    def refetcher(self) -> Callable[[int], bytes]:
-        """Pages that do not fit the data are downloaded again."""
-        return self._refetch
+            return self.catalog.view_plan(self.target, self.export_type)
+        return self.catalog.list_plan(self.target)
 
     def _raise_if_ended(self, status: ReadRequestStatus) -> None:
         if status.is_failed:
@@ -603,9 +372,9 @@ class ReadRequest(PageStream):
                 "Start a new read; report the state if it comes back.",
             )
 
-    def _timeout_error(
-        self, deadline: Deadline, status: ReadRequestStatus | None
-    ) -> ReadRequestError:
+    def timeout_error(self, deadline: Deadline, status: PartStatus | None) -> ReadRequestError:
+        """The read's deadline passed (the request is deleted first)."""
+        status = status.status if status is not None else self.last_status
         where = (f"still {status.state} with {status.available_pages} pages ready"
                  if status is not None else "not answering")
         return self._ended_error(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anaplan_pandas.http.token_cache import SHARED_TOKENS
+from anaplan_pandas.api.pool import POOL
 from anaplan_pandas.simulator import Faults, PageLayout, Simulator
 
 SMALL_ROWS = 288 * 12  # 12 products × 12 regions × 24 months
@@ -20,7 +20,7 @@ def simulator():
 def sim(simulator):
     """The shared simulator, reset to a healthy tenant with small pages, no one logged in."""
     simulator.configure(layout=PageLayout(rows_per_page=500), faults=Faults())
-    SHARED_TOKENS.log_out_all()  # each test starts with its own login
+    POOL.close_all()  # each test starts with its own login
     simulator.reset_records()
     yield simulator
     simulator.configure(layout=PageLayout(rows_per_page=500), faults=Faults())

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import anaplan_pandas as ap
-from anaplan_pandas.progress.display import WidgetProgress
+from anaplan_pandas.progress.widget import WidgetProgress
 from anaplan_pandas.simulator import MODEL_ID, REVENUE_VIEW_ID, WORKSPACE_ID, Faults
 from tests.conftest import assert_same_data
 

@@ -281,11 +281,10 @@ def test_an_expired_fixed_token_says_the_request_was_not_deleted(sim, connection
 
 def _delete_live_requests(sim):
     sim.configure(faults=Faults())
-    transport = ap.connect(sim.credentials, sim.api_url, sim.auth_url)
-    target = ap.Target.of("view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID)
-    for request_id in sim.live_requests():
-        ap.ReadRequest(transport, target, request_id).delete()
-    transport.auth.close()
+    with ap.connect(sim.credentials, sim.api_url, sim.auth_url) as conn:
+        target = ap.Target.of("view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID)
+        for request_id in sim.live_requests():
+            ap.ReadRequest(conn, target, request_id).delete()
     assert sim.live_requests() == []
 
 
@@ -399,7 +398,7 @@ def test_cli_status_and_delete_log_out(sim, connection, monkeypatch, capsys):
     transport = ap.connect(sim.credentials, sim.api_url, sim.auth_url)
     target = ap.Target.of("view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID)
     request = ap.ReadRequest.start(transport, target)
-    transport.auth.close()
+    transport.close()  # logs out; the request is left for the command
     for action in ("status", "delete"):
         sim.reset_records()
         assert main([action, "view", WORKSPACE_ID, MODEL_ID, str(REVENUE_VIEW_ID),

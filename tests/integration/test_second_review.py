@@ -11,7 +11,7 @@ import pytest
 import anaplan_pandas as ap
 from anaplan_pandas.cli.commands import main
 from anaplan_pandas.parse.frames import ColumnPlan
-from anaplan_pandas.progress.display import ProgressDisplay
+from anaplan_pandas.progress.model import ProgressDisplay
 from anaplan_pandas.simulator import (
     MODEL_ID,
     PRICE_BOOK_VIEW_ID,

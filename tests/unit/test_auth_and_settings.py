@@ -8,7 +8,7 @@ import pytest
 import responses
 
 import anaplan_pandas as ap
-from anaplan_pandas.http.auth import resolve_auth
+from anaplan_pandas.http.credentials import resolve_auth
 from anaplan_pandas.http.urls import check_url, resolve_api_url, resolve_auth_url
 
 AUTH = "https://auth.anaplan.com"

@@ -6,15 +6,11 @@ import io
 
 import pytest
 
-from anaplan_pandas.progress.display import (
-    LineProgress,
-    NoProgress,
-    TqdmProgress,
-    WidgetProgress,
-    in_jupyter,
-    make_progress,
-)
-from anaplan_pandas.sources.read_request import ReadRequestStatus
+from anaplan_pandas.progress.choice import make_progress
+from anaplan_pandas.progress.model import NoProgress
+from anaplan_pandas.progress.text import LineProgress, TqdmProgress
+from anaplan_pandas.progress.widget import WidgetProgress, in_jupyter
+from anaplan_pandas.sources.request_status import ReadRequestStatus
 
 
 def drive(display, fail=None):

@@ -9,7 +9,9 @@ import pytest
 import responses
 
 import anaplan_pandas as ap
-from anaplan_pandas.sources.read_request import PollSchedule, ReadRequest, ReadRequestStatus
+from anaplan_pandas.run.poll import PollSchedule
+from anaplan_pandas.sources.read_request import ReadRequest
+from anaplan_pandas.sources.request_status import ReadRequestStatus
 
 API = "https://api.anaplan.com/2/0"
 WS = "8a8196b15b7dbae6015b8694411d13fe"

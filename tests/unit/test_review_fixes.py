@@ -10,10 +10,11 @@ import requests
 import responses
 
 import anaplan_pandas as ap
+from anaplan_pandas.api.options import ReadOptions
+from anaplan_pandas.api.read_call import ReadCall
 from anaplan_pandas.parse.assembly import rebatch
-from anaplan_pandas.run.call import ReadCall
-from anaplan_pandas.run.options import ReadOptions
 from anaplan_pandas.sinks.files import TableFileWriter
+from anaplan_pandas.sources.kinds import ViewKind
 
 AUTH = "https://auth.anaplan.com"
 OAUTH = "https://us1a.app.anaplan.com"
@@ -74,8 +75,8 @@ def test_key_text_is_never_quoted_in_an_error():
 
 
 def test_the_call_record_does_not_show_the_password():
-    call = ReadCall(("view", "w", "m", "1"), "TABULAR_MULTI_COLUMN", ("u", "s3cret-pw"), None,
-                 None, None, ReadOptions())
+    conn = ap.connect(("u", "s3cret-pw"), "http://127.0.0.1:9/2/0", "http://127.0.0.1:9")
+    call = ReadCall(conn, ViewKind(), ("w", "m", "1"), None, ReadOptions())
     assert "s3cret-pw" not in repr(call)
 
 

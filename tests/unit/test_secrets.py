@@ -9,9 +9,10 @@ import requests
 import responses
 
 import anaplan_pandas as ap
-from anaplan_pandas.progress.display import WidgetProgress
+from anaplan_pandas.progress.widget import WidgetProgress
+from anaplan_pandas.run.poll import PollSchedule
 from anaplan_pandas.simulator.certificates import TestAuthority
-from anaplan_pandas.sources.read_request import PollSchedule, ReadRequest
+from anaplan_pandas.sources.read_request import ReadRequest
 
 SENTINEL = "S3NT1NEL-do-not-leak"
 API = "https://api.anaplan.com/2/0"

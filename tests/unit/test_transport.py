@@ -11,7 +11,7 @@ import requests
 import responses
 
 import anaplan_pandas as ap
-from anaplan_pandas.http.transport import never_reached_server
+from anaplan_pandas.http.errors import never_reached_server
 
 API = "https://api.anaplan.com/2/0"
 WHAT = "view 101000000001 in model 75A40874E6B64FA3AE0743278996850F"

@@ -12,23 +12,13 @@ import atexit
 import threading
 import time
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from anaplan_pandas.progress.display import (
-    ProgressChoice,
-    ProgressDisplay,
-    WidgetProgress,
-    in_jupyter,
-    make_progress,
-)
-from anaplan_pandas.run.call import ReadCall
-from anaplan_pandas.run.options import ReadOptions
-from anaplan_pandas.sources.read_request import check_export_type
-
-if TYPE_CHECKING:
-    from anaplan_pandas.api.connection import Connection
+from anaplan_pandas.api.read_call import ReadCall
+from anaplan_pandas.progress.choice import ProgressChoice, make_progress
+from anaplan_pandas.progress.model import ProgressDisplay
+from anaplan_pandas.progress.widget import WidgetProgress, in_jupyter
 
 
 class BackgroundRead:
@@ -36,10 +26,11 @@ class BackgroundRead:
 
     Examples
     --------
+    >>> import anaplan_pandas as ap
     >>> from anaplan_pandas import ReadRequestCancelledError
     >>> from anaplan_pandas.simulator import Faults, Simulator, WORKSPACE_ID, MODEL_ID
     >>> with Simulator(revenue_rows=2880, faults=Faults(not_started_seconds=60)) as sim:
-    ...     handle = start_view_read(WORKSPACE_ID, MODEL_ID, 102000000001,
+    ...     handle = ap.start_view_read(WORKSPACE_ID, MODEL_ID, 102000000001,
     ...                              auth=sim.credentials, api_url=sim.api_url,
     ...                              auth_url=sim.auth_url, progress=None)
     ...     handle.cancel()
@@ -52,8 +43,8 @@ class BackgroundRead:
 
     def __init__(self, call: ReadCall, progress: ProgressChoice) -> None:
         self._call = call
-        kind, *_, object_id = call.what
-        label = f"{kind} {object_id}"
+        object_id = call.names[2]
+        label = f"{call.kind.kind} {object_id}"
         self.display: ProgressDisplay
         if progress == "widget" or (progress in ("auto", True) and in_jupyter()):
             self.display = WidgetProgress(label, show=False, on_cancel=self.cancel)
@@ -119,65 +110,3 @@ def _cancel_at_exit() -> None:
     until = time.monotonic() + EXIT_WAIT
     for handle in list(_RUNNING):
         handle._thread.join(max(0.0, until - time.monotonic()))
-
-
-def start_view_read(
-    workspace_id: str,
-    model_id: str,
-    view_id: int | str,
-    *,
-    export_type: str = "TABULAR_MULTI_COLUMN",
-    auth: object = None,
-    api_url: str | None = None,
-    auth_url: str | None = None,
-    connection: Connection | None = None,
-    progress: ProgressChoice = "auto",
-    **options: Any,
-) -> BackgroundRead:
-    """Start reading a view in the background; parameters as :func:`read_view`.
-
-    In Jupyter, show the handle to get the progress panel with a Cancel button.
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     handle = start_view_read("Sales Planning", "FP&A Model", "Revenue Plan",
-    ...                              auth=sim.credentials, api_url=sim.api_url,
-    ...                              auth_url=sim.auth_url, progress=None)
-    ...     handle.result().shape
-    (2880, 8)
-    """
-    call = ReadCall(("view", workspace_id, model_id, view_id), check_export_type(export_type), auth,
-                 api_url, auth_url, progress, ReadOptions.from_keywords(options), connection)
-    return BackgroundRead(call, progress)
-
-
-def start_list_read(
-    workspace_id: str,
-    model_id: str,
-    list_id: int | str,
-    *,
-    auth: object = None,
-    api_url: str | None = None,
-    auth_url: str | None = None,
-    connection: Connection | None = None,
-    progress: ProgressChoice = "auto",
-    **options: Any,
-) -> BackgroundRead:
-    """Start reading a list in the background; parameters as :func:`read_list`.
-
-    Examples
-    --------
-    >>> from anaplan_pandas.simulator import Simulator, WORKSPACE_ID, MODEL_ID
-    >>> with Simulator(revenue_rows=2880) as sim:
-    ...     handle = start_list_read(WORKSPACE_ID, MODEL_ID, "Regions", auth=sim.credentials,
-    ...                              api_url=sim.api_url, auth_url=sim.auth_url, progress=None)
-    ...     len(handle.result())
-    12
-    """
-    read_options = ReadOptions.from_keywords(options)
-    read_options.require_plain("lists, which are read as they are")
-    call = ReadCall(("list", workspace_id, model_id, list_id), "TABULAR_MULTI_COLUMN", auth,
-                 api_url, auth_url, progress, read_options, connection)
-    return BackgroundRead(call, progress)

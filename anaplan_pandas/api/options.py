@@ -13,11 +13,11 @@ from typing import Any, Literal
 import requests
 
 from anaplan_pandas.catalog.targets import check_request_id
-from anaplan_pandas.http.transport import Compression
+from anaplan_pandas.http.bodies import Compression
 from anaplan_pandas.http.urls import region_hosts
 from anaplan_pandas.parse.assembly import DtypeBackend
+from anaplan_pandas.run.poll import PollSchedule
 from anaplan_pandas.sinks.layouts import Layout
-from anaplan_pandas.sources.read_request import PollSchedule
 
 
 @dataclass(frozen=True)

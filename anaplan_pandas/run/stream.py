@@ -1,15 +1,17 @@
-"""What every source of pages shares: turning its page stream into tables and frames.
+"""What every source of parts shares: its pages through the runner, then tables and frames.
 
-A source (a read request, an export file's chunks) knows its own HTTP lifecycle and yields
-``(page_no, csv_bytes)`` in order from :meth:`PageStream.iter_pages`. This mixin gives it
-the rest, the same for every source: one parser over the stream, tables as pages arrive,
-or one table or DataFrame once every page is in.
+A source (a read request, an export file's chunks, the ``/data`` call) knows its own HTTP
+lifecycle (:class:`~anaplan_pandas.run.source.Source`). This mixin gives it the rest, the
+same for every source: :meth:`PageStream.iter_pages` runs the part loop of
+:mod:`anaplan_pandas.run.parts` over it, and one parser turns the pages into tables as they
+arrive, or into one table or DataFrame once every page is in.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -18,40 +20,55 @@ from anaplan_pandas.exceptions import UnexpectedResponseError
 from anaplan_pandas.parse.assembly import DtypeBackend, to_frame
 from anaplan_pandas.parse.frames import ColumnPlan
 from anaplan_pandas.parse.page_parser import CsvPageParser, PageParseError, parse_whole
-
-
-class ReadObserver(Protocol):
-    """Receives progress events from a read (see :mod:`anaplan_pandas.progress.display`)."""
-
-    def on_status(self, status: Any) -> None:
-        """A status answer (a read request's, or an export task's)."""
-
-    def on_page(self, page_no: int, size: int) -> None:
-        """Page (or chunk) ``page_no`` of ``size`` bytes was downloaded."""
-
-    def on_rows(self, rows: int) -> None:
-        """``rows`` more rows were parsed."""
-
-
-class NoObserver:
-    """An observer that ignores every event."""
-
-    def on_status(self, status: Any) -> None:
-        """Ignored."""
-
-    def on_page(self, page_no: int, size: int) -> None:
-        """Ignored."""
-
-    def on_rows(self, rows: int) -> None:
-        """Ignored."""
+from anaplan_pandas.progress.model import NoObserver, ReadObserver
+from anaplan_pandas.run.parts import PartRun
+from anaplan_pandas.run.poll import PollSchedule
 
 
 class PageStream:
-    """Tables and frames from a source's pages; the source provides :meth:`iter_pages`."""
+    """Pages, tables and frames of a source (which implements the source protocol)."""
 
-    def iter_pages(self, **options: Any) -> Iterator[tuple[int, bytes]]:
-        """Yield ``(page_no, csv_bytes)`` in order (the source's own lifecycle)."""
-        raise NotImplementedError
+    #: Set from any thread to stop a read in progress (it ends with the cancelled error).
+    cancel_event: threading.Event
+    _run: PartRun | None = None
+
+    def iter_pages(
+        self,
+        *,
+        schedule: PollSchedule | None = None,
+        max_workers: int = 4,
+        observer: ReadObserver | None = None,
+    ) -> Iterator[tuple[int, bytes]]:
+        """Yield ``(page_no, csv_bytes)`` in page order as soon as each page is ready.
+
+        Polls the status on ``schedule``, downloads up to ``max_workers`` pages at once
+        (also while the export runs) and keeps at most ``2 * max_workers`` pages ahead of
+        the consumer (see :mod:`anaplan_pandas.run.parts`). Every call runs within
+        ``schedule.timeout`` (and within the deadline of the read that called this, if it
+        ends earlier). When the iteration ends, for any reason, the downloads still in
+        flight are stopped before anything else happens.
+        """
+        run = PartRun(self, schedule or PollSchedule(), self.cancel_event,  # type: ignore[arg-type]
+                      max_workers=max_workers, observer=observer)
+        self._run = run
+        return self.pages_of(run.parts())
+
+    def pages_of(self, parts: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+        """The CSV pages of the source's parts (as they are, unless the source recodes)."""
+        return parts
+
+    def __enter__(self) -> PageStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving a ``with`` block cleans the source up (see ``cleanup``)."""
+        self.cleanup()  # type: ignore[attr-defined]
+
+    def stop_downloads(self) -> None:
+        """Stop the downloads of a running iteration (before a clean-up, or at its end)."""
+        run = self._run
+        if run is not None:
+            run.stop()
 
     def describe(self) -> str:
         """A phrase naming the source for messages."""
@@ -135,9 +152,10 @@ class PageStream:
         self, parser: CsvPageParser, observer: ReadObserver, options: dict[str, Any]
     ) -> Iterator[pa.Table]:
         pages = self.iter_pages(observer=observer, **options)
+        refetch = self.refetcher()
         empty = True
         try:
-            for table in parser.tables(pages, refetch=self.refetcher()):
+            for table in parser.tables(pages, refetch=refetch):
                 observer.on_rows(table.num_rows)
                 empty = False
                 yield table
