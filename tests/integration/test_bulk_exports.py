@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import anaplan_pandas as ap
+from anaplan_pandas.api import read_call as call_module
 from anaplan_pandas.cli.commands import main
 from anaplan_pandas.progress.model import NoProgress
-from anaplan_pandas.api import read_call as call_module
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,

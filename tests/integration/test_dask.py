@@ -12,9 +12,9 @@ from distributed import Client, LocalCluster
 
 import anaplan_pandas as ap
 import anaplan_pandas.dask as apd
+from anaplan_pandas.api import read_call as call_module
 from anaplan_pandas.dask.pages import PageSource
 from anaplan_pandas.progress.model import NoProgress
-from anaplan_pandas.api import read_call as call_module
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,
