@@ -18,11 +18,12 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pandas as pd
 import pyarrow as pa
 
+from anaplan_pandas.catalog.catalog import Catalog
 from anaplan_pandas.catalog.targets import Target
 from anaplan_pandas.exceptions import (
     AnaplanHTTPError,
@@ -31,6 +32,7 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
 )
 from anaplan_pandas.http.deadline import Deadline, deadline_scope
+from anaplan_pandas.http.transport import Transport
 from anaplan_pandas.parse.assembly import rebatch, to_frame
 from anaplan_pandas.parse.frames import ColumnPlan
 from anaplan_pandas.parse.grid import GridError, GridShape, grid_of_pages
@@ -42,7 +44,6 @@ from anaplan_pandas.sinks.layouts import lay_out
 from anaplan_pandas.sources.kinds import SourceKind
 
 if TYPE_CHECKING:
-    from anaplan_pandas.api.connection import Connection
     from anaplan_pandas.api.options import ReadOptions
 
 log = logging.getLogger("anaplan_pandas")
@@ -50,19 +51,28 @@ log = logging.getLogger("anaplan_pandas")
 T = TypeVar("T")
 
 
+class Host(Protocol):
+    """What a read needs of the connection it runs on."""
+
+    transport: Transport
+    catalog: Catalog
+
+    def register(self, call: ReadCall) -> None:
+        """The read started (the connection cancels it if it closes)."""
+
+    def unregister(self, call: ReadCall) -> None:
+        """The read ended."""
+
+
 @dataclass(eq=False)  # each call is its own, in the connection's set
 class ReadCall:
-    """One read on a connection: find the object, show progress, read, always clean up.
+    """One read on a connection: find the object, show progress, read, always clean up."""
 
-    ``owned`` says the connection was opened for this call alone, and is closed with it.
-    """
-
-    connection: Connection
+    connection: Host
     kind: SourceKind
     names: tuple[object, object, object]
     progress: ProgressChoice
     options: ReadOptions
-    owned: bool = False
     cancel_event: threading.Event = field(default_factory=threading.Event)
     display: ProgressDisplay | None = None
     #: The id of the source the call read last (a read request's, an export task's).
@@ -255,7 +265,7 @@ class ReadCall:
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[ProgressDisplay]:
-        """Show progress, register with the connection, and close an owned one at the end."""
+        """Show progress while the read is registered with its connection."""
         label = f"{self.kind.kind} {self.names[2]}"
         display = self.display = self.display or make_progress(self.progress, label)
         error: BaseException | None = None
@@ -270,8 +280,6 @@ class ReadCall:
         finally:
             self.connection.unregister(self)
             display.finish(error)
-            if self.owned:
-                self.connection.close()
 
     def _with_retries(self, attempt: Callable[[], T]) -> T:
         for number in range(1, self.options.retries + 2):

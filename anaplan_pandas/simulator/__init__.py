@@ -10,6 +10,7 @@ Examples
 
 from anaplan_pandas.simulator.exports import PageLayout
 from anaplan_pandas.simulator.faults import Faults
+from anaplan_pandas.simulator.records import Call, PageFetch
 from anaplan_pandas.simulator.sample_model import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,
@@ -22,7 +23,7 @@ from anaplan_pandas.simulator.sample_model import (
     WORKSPACE_NAME,
     SampleModel,
 )
-from anaplan_pandas.simulator.server import Call, PageFetch, Simulator
+from anaplan_pandas.simulator.server import Simulator
 
 __all__ = [
     "CUSTOMERS_LIST_ID",

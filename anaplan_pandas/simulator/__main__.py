@@ -12,6 +12,7 @@ import contextlib
 import sys
 
 from anaplan_pandas.simulator.exports import PageLayout
+from anaplan_pandas.simulator.faults import Faults
 from anaplan_pandas.simulator.sample_model import (
     MODEL_ID,
     MODEL_NAME,
@@ -19,7 +20,7 @@ from anaplan_pandas.simulator.sample_model import (
     WORKSPACE_ID,
     WORKSPACE_NAME,
 )
-from anaplan_pandas.simulator.server import Faults, Simulator
+from anaplan_pandas.simulator.server import Simulator
 
 
 def main(argv: list[str] | None = None) -> int:

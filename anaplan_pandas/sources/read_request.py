@@ -308,7 +308,6 @@ class ReadRequest(PageStream):
                     and status.available_pages == 1)
         return judge
 
-
     def gone_error(self) -> ReadRequestCancelledError:
         """The request vanished while it was read: deleted by someone else, or expired."""
         self.deleted = True  # nothing left to delete
@@ -385,11 +384,7 @@ class ReadRequest(PageStream):
         )
 
     def _ended_error(self, kind: type[AnaplanError], what: str, advice: str) -> AnaplanError:
-        if not self.keep:
-            try:
-                self.delete()
-            except Exception as error:
-                log.warning("could not delete %s: %s", self.describe(), error)
+        self.cleanup()
         if self.deleted:
             cleanup = "The request has been deleted on the server."
         else:

@@ -18,7 +18,7 @@ from anaplan_pandas.simulator import (
     PageLayout,
 )
 from anaplan_pandas.simulator.certificates import TestAuthority
-from anaplan_pandas.simulator.server import DEMO_OAUTH_CLIENT
+from anaplan_pandas.simulator.records import DEMO_OAUTH_CLIENT
 from tests.conftest import assert_same_data
 
 
