@@ -118,7 +118,13 @@ def stage_of(module: str, package: str) -> str:
 
 
 def stage_graph(graph: dict[str, set[str]], package: str) -> dict[tuple[str, str], int]:
-    """Module imports counted between stages (the package's face left out)."""
+    """Module imports counted between stages (the package's face left out).
+
+    Examples
+    --------
+    >>> stage_graph({"p.a.x": {"p.b.y"}, "p.b.y": set()}, "p")
+    {('a', 'b'): 1}
+    """
     edges: dict[tuple[str, str], int] = defaultdict(int)
     for source, targets in graph.items():
         for target in targets:
@@ -147,10 +153,11 @@ def floors(stages: set[str], edges: dict[tuple[str, str], int]) -> dict[str, int
 def svg(stages: dict[str, int], edges: dict[tuple[str, str], int], sizes: dict[str, int],
         title: str) -> str:
     """The stages as boxes on floors (the top floor imports the rest), arrows downwards."""
-    width, box_w, box_h, gap_y = 1000, 150, 44, 90
+    box_w, box_h, gap_y = 150, 44, 90
     by_floor: dict[int, list[str]] = defaultdict(list)
     for stage, floor in stages.items():
         by_floor[floor].append(stage)
+    width = max(1000, (max(map(len, by_floor.values()), default=0) + 1) * (box_w + 10))
     top = max(by_floor, default=0)
     place: dict[str, tuple[float, float]] = {}
     for floor, names in by_floor.items():
@@ -164,8 +171,12 @@ def svg(stages: dict[str, int], edges: dict[tuple[str, str], int], sizes: dict[s
            '<defs><marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#667"/>'
            '</marker></defs>', '<rect width="100%" height="100%" fill="white"/>',
-           f'<text x="20" y="30" font-size="16">{html.escape(title)}</text>']
+           f'<text x="20" y="30" font-size="16">{html.escape(title)}</text>',
+           '<text x="20" y="48" fill="#556" font-size="11">Arrows: a stage imports another '
+           '(the number of module imports); those into "exceptions" are left out.</text>']
     for (a, b), count in sorted(edges.items()):
+        if b == "exceptions":
+            continue  # every stage raises the one error tree: said under the title
         (xa, ya), (xb, yb) = place[a], place[b]
         up = ya >= yb  # an arrow that does not point down the floors: drawn red
         colour = "#c33" if up else "#667"

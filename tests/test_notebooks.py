@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -15,11 +16,25 @@ def test_every_notebook_is_checked():
     assert sorted(p.stem for p in NOTEBOOKS) == sorted(EXPECTED_OUTPUT)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_top_to_bottom(path, tmp_path):
+def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+                   resources={"metadata": {"path": str(workdir)}}).execute()
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    """Every notebook, run in a kernel of its own, all at once (kernels mostly wait)."""
+    with ThreadPoolExecutor(len(NOTEBOOKS)) as pool:
+        runs = {path.stem: pool.submit(execute, path, tmp_path_factory.mktemp(path.stem))
+                for path in NOTEBOOKS}
+        return {name: run.result() for name, run in runs.items()}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(path, executed):
+    notebook = executed[path.stem]
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))

@@ -44,7 +44,7 @@ from anaplan_pandas.sources.request_status import check_export_type
 #: cancelled (each deletes its request on the way out) before it deletes what is left.
 CLOSE_GRACE = 2.0
 #: Options that belong to the connection, not to one read.
-_OWN = ("auth", "api_url", "auth_url", "session", "region")
+_OWN = ("auth", "api_url", "auth_url", "session", "region", "retry")
 
 
 class Connection:
@@ -196,9 +196,9 @@ class Connection:
         """End everything this connection started, then log out; it cannot be used again.
 
         Reads still running are cancelled and given :data:`CLOSE_GRACE` seconds to delete
-        their requests by themselves; what is still open then (a chunk iterator nobody
-        reads on, say) is deleted here. A logout that fails is not an error: the token
-        expires by itself.
+        their requests by themselves; what is still open then, or was not running (a chunk
+        iterator waiting for its reader), is deleted here. A logout that fails is not an
+        error: the token expires by itself.
         """
         with self._lock:
             if self.closed:
@@ -209,7 +209,7 @@ class Connection:
             call.cancel_event.set()
         until = time.monotonic() + CLOSE_GRACE
         with self._lock:
-            while self._calls and time.monotonic() < until:
+            while any(c.busy for c in self._calls) and time.monotonic() < until:
                 self._lock.wait(max(0.0, until - time.monotonic()))
             left = list(self._calls)
         for call in left:

@@ -14,6 +14,7 @@ import requests
 
 from anaplan_pandas.catalog.targets import check_request_id
 from anaplan_pandas.http.bodies import Compression
+from anaplan_pandas.http.retry import RetryPolicy
 from anaplan_pandas.http.urls import region_hosts
 from anaplan_pandas.parse.assembly import DtypeBackend
 from anaplan_pandas.run.poll import PollSchedule
@@ -52,6 +53,9 @@ class ReadOptions:
     region : str or None
         The tenant's region (``us9``, ``eu3``, …), which picks the API and auth hosts;
         explicit ``api_url`` and ``auth_url`` override it.
+    retry : RetryPolicy or None
+        How calls that meet a passing fault (a dropped connection, 5xx, 429) are tried
+        again: attempts and backoff (default :class:`~anaplan_pandas.RetryPolicy()`).
     method : {"read_request", "data", "auto"}
         Views only: ``"data"`` reads a view under 1,000,000 cells in one synchronous call;
         ``"auto"`` tries that first and falls back to a read request when Anaplan says the
@@ -78,6 +82,7 @@ class ReadOptions:
     session: requests.Session | None = None
     compression: Compression = "auto"
     region: str | None = None
+    retry: RetryPolicy | None = None
     method: Literal["read_request", "data", "auto"] = "read_request"
     layout: Layout = "wide"
     request_id: str | None = None
@@ -133,6 +138,9 @@ class ReadOptions:
             )
         if self.region is not None:
             region_hosts(str(self.region))
+        if self.retry is not None and not isinstance(self.retry, RetryPolicy):
+            raise ValueError(
+                f"retry must be an ap.RetryPolicy, got {type(self.retry).__name__}.")
         if self.request_id is not None:
             check_request_id(self.request_id)
 

@@ -27,13 +27,14 @@ from anaplan_pandas.api.connection import Connection
 from anaplan_pandas.api.options import ReadOptions
 from anaplan_pandas.http.credentials import plain_credentials
 from anaplan_pandas.http.deadline import Deadline, deadline_scope
+from anaplan_pandas.http.retry import RetryPolicy
 from anaplan_pandas.http.transport import Transport, open_transport
 from anaplan_pandas.http.urls import resolve_api_url, resolve_auth_url
 
 #: Seconds the logout of every pooled connection may take at interpreter exit, in all.
 EXIT_LOGOUT_SECONDS = 3.0
 #: The options of a module-level call that pick its connection rather than shape its read.
-CONNECTION_OPTIONS = ("verify", "session", "compression", "region")
+CONNECTION_OPTIONS = ("verify", "session", "compression", "region", "retry")
 
 
 class ConnectionPool:
@@ -56,15 +57,16 @@ class ConnectionPool:
 
     def connection(self, auth: object, api_url: str | None, auth_url: str | None, *,
                    verify: bool | str = True, session: requests.Session | None = None,
-                   compression: Any = "auto", region: str | None = None) -> Connection:
+                   compression: Any = "auto", retry: RetryPolicy | None = None,
+                   region: str | None = None) -> Connection:
         """A connection on the pooled transport for these credentials and settings."""
-        key = self._key(auth, api_url, auth_url, verify, session, compression, region)
+        key = self._key(auth, api_url, auth_url, verify, session, compression, retry, region)
         with self._lock:
             held = self._transports.get(key)
             if held is None:
                 transport = open_transport(auth, api_url, auth_url, region=region,
                                            verify=verify, session=session,
-                                           compression=compression)
+                                           compression=compression, retry=retry)
                 held = self._transports[key] = (transport, plain_credentials(auth) is not None,
                                                 session is None)
             connection = Connection(held[0], owns_auth=False, owns_session=False)

@@ -77,6 +77,8 @@ class ReadCall:
     display: ProgressDisplay | None = None
     #: The id of the source the call read last (a read request's, an export task's).
     request_id: str | None = None
+    #: Whether the call is working now (not a chunk iterator waiting for its reader).
+    busy: bool = False
     _target: Target | None = None
     _plan: ColumnPlan | None = None
     _source: PageStream | None = None
@@ -105,7 +107,7 @@ class ReadCall:
                 "retries= cannot be combined with chunksize=: the chunks already handed out "
                 "cannot be taken back. Catch ExportFailedError and read again instead."
             )
-        return _within(Deadline.after(self.options.timeout), self._chunks(chunksize))
+        return _within(Deadline.after(self.options.timeout), self._chunks(chunksize), self)
 
     def save(self, path: str | os.PathLike[str], file_format: FileFormat | None) -> int:
         """Stream into a Parquet or CSV file; return the rows written."""
@@ -270,6 +272,7 @@ class ReadCall:
         display = self.display = self.display or make_progress(self.progress, label)
         error: BaseException | None = None
         self.connection.register(self)
+        self.busy = True
         try:
             yield display
         except GeneratorExit:  # the caller stopped taking chunks: a normal end
@@ -278,6 +281,7 @@ class ReadCall:
             error = raised
             raise
         finally:
+            self.busy = False
             self.connection.unregister(self)
             display.finish(error)
 
@@ -298,19 +302,21 @@ class ReadCall:
         raise AssertionError("unreachable")
 
 
-def _within(deadline: Deadline, generator: Iterator[T]) -> Iterator[T]:
+def _within(deadline: Deadline, generator: Iterator[T], call: ReadCall) -> Iterator[T]:
     """Run each step of ``generator`` (and its closing) within ``deadline``.
 
     The deadline is set and reset inside each step, never across a ``yield``, so the
-    caller's own code between chunks runs outside it.
+    caller's own code between chunks runs outside it (and the call is not ``busy`` then).
     """
     try:
         while True:
+            call.busy = True
             with deadline_scope(deadline):
                 try:
                     item = next(generator)
                 except StopIteration:
                     return
+            call.busy = False
             yield item
     finally:
         with deadline_scope(deadline):

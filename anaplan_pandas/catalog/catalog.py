@@ -259,39 +259,50 @@ class Catalog:
     # -- paging -------------------------------------------------------------------------------
 
     def _listing(self, path: str, key: str, what: str, **params: Any) -> pd.DataFrame:
-        """Every item of a listing, fetched once (see :meth:`_read_listing`)."""
+        """Every item of a listing, fetched once (see :func:`read_listing`)."""
         return self._remember(("listing", path, tuple(sorted(params.items()))),
-                              lambda: self._read_listing(path, key, what, **params))
+                              lambda: listing_frame(read_listing(self.transport, path, key, what,
+                                                               **params)))
 
-    def _read_listing(self, path: str, key: str, what: str, **params: Any) -> pd.DataFrame:
-        """Every item of a listing, page by page.
 
-        Pages follow ``offset`` until ``meta.paging.totalSize`` items have arrived; a server
-        that gives no total (no ``paging``, or ``null``) is read until an empty page, since
-        it may cap its pages below the ``limit`` asked for.
-        """
-        rows: list[dict] = []
-        previous: list[dict] | None = None
-        while True:
-            body = self.transport.get_json(
-                path, what, params={**params, "limit": PAGE_SIZE, "offset": len(rows)}
+def read_listing(transport: Transport, path: str, key: str, what: str, *,
+                 one_page_without_total: bool = False, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a listing, page by page.
+
+    Pages follow ``offset`` until ``meta.paging.totalSize`` items have arrived; a server
+    that gives no total (no ``paging``, or ``null``) is read until an empty page, since
+    it may cap its pages below the ``limit`` asked for, unless ``one_page_without_total``
+    says such a listing is whole (a chunk list, whose count the file declares). A page
+    sent twice is refused.
+    """
+    rows: list[dict] = []
+    previous: list[dict] | None = None
+    while True:
+        body = transport.get_json(
+            path, what, params={**params, "limit": PAGE_SIZE, "offset": len(rows)}
+        )
+        page = body.get(key, [])  # an empty collection leaves its key out
+        if not isinstance(page, list):
+            raise UnexpectedResponseError(f"The {what} are not a list: {str(page)[:200]!r}")
+        if page and page == previous:
+            raise UnexpectedResponseError(
+                f"Anaplan sent the same page of {what} again for offset {len(rows)}; the "
+                "listing cannot be read to its end."
             )
-            page = body.get(key, [])  # an empty collection leaves its key out
-            if not isinstance(page, list):
-                raise UnexpectedResponseError(f"The {what} are not a list: {str(page)[:200]!r}")
-            if page and page == previous:
-                raise UnexpectedResponseError(
-                    f"Anaplan sent the same page of {what} again for offset {len(rows)}; the "
-                    "listing cannot be read to its end."
-                )
-            rows.extend(page)
-            previous = page
-            meta = body.get("meta")
-            paging = meta.get("paging") if isinstance(meta, dict) else None
-            total = paging.get("totalSize") if isinstance(paging, dict) else None
-            if not page or (isinstance(total, int) and len(rows) >= total):
-                break
-        frame = pd.DataFrame(rows)
-        if "id" not in frame:
-            frame = pd.DataFrame(rows, columns=["id", "name"])
-        return frame.astype({"id": str})
+        rows.extend(page)
+        previous = page
+        meta = body.get("meta")
+        paging = meta.get("paging") if isinstance(meta, dict) else None
+        total = paging.get("totalSize") if isinstance(paging, dict) else None
+        if not page or (isinstance(total, int) and len(rows) >= total):
+            return rows
+        if one_page_without_total and not isinstance(total, int):
+            return rows
+
+
+def listing_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A listing's items as a DataFrame with (at least) ``id`` and ``name``, ids as text."""
+    frame = pd.DataFrame(rows)
+    if "id" not in frame:
+        frame = pd.DataFrame(rows, columns=["id", "name"])
+    return frame.astype({"id": str})

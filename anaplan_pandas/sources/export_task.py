@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import requests
 
-from anaplan_pandas.catalog.catalog import Catalog
+from anaplan_pandas.catalog.catalog import Catalog, read_listing
 from anaplan_pandas.catalog.export_definition import ExportDefinition, UnsupportedExportError
 from anaplan_pandas.catalog.targets import Target
 from anaplan_pandas.exceptions import (
@@ -51,10 +51,12 @@ _NOT_A_CHUNK = ("application/json", "text/html")
 
 @dataclass(frozen=True)
 class FileLayout:
-    """Where the records start in the export's file: ``headerRow`` and ``firstDataRow``."""
+    """What the file listing says of the export's file: header rows and chunk count."""
 
     header_row: int = 1
     first_data_row: int = 2
+    #: ``chunkCount``, when the listing gives one.
+    chunk_count: int | None = None
 
 
 class ExportTask(PageStream):
@@ -169,7 +171,7 @@ class ExportTask(PageStream):
             if not status.is_complete:
                 return PartStatus(0, False, status)
             self._layout = self.file_layout()
-            self._ids = self.chunk_ids()
+            self._ids = self._declared_chunks()
         return PartStatus(len(self._ids), True, _Chunks(len(self._ids)))
 
     def part(self, part_no: int, *, stop: threading.Event | None = None) -> bytes:
@@ -214,7 +216,7 @@ class ExportTask(PageStream):
             request_id=self.task_id, target=self.target, deleted=True)
 
     def file_layout(self) -> FileLayout:
-        """``headerRow`` and ``firstDataRow`` of the export's file, from the file listing."""
+        """``headerRow``, ``firstDataRow`` and ``chunkCount`` of the export's file."""
         t = self.target
         body = self.transport.get_json(f"/workspaces/{t.workspace_id}/models/{t.model_id}/files",
                                        f"files of model {t.model_id}")
@@ -223,21 +225,38 @@ class ExportTask(PageStream):
                       and str(f.get("id")) == t.object_id), None)
         if entry is None:
             return FileLayout()
+        count = entry.get("chunkCount")
         try:
-            return FileLayout(int(entry.get("headerRow", 1)), int(entry.get("firstDataRow", 2)))
+            return FileLayout(int(entry.get("headerRow", 1)), int(entry.get("firstDataRow", 2)),
+                              int(count) if isinstance(count, (int, str)) else None)
         except (TypeError, ValueError):
             return FileLayout()
 
     def chunk_ids(self) -> list[str]:
-        """The ids of the file's chunks, in order (none for an empty file)."""
-        body = self.transport.get_json(f"{self.file_path}/chunks",
-                                       f"chunks of the file of {self.describe()}")
-        chunks = body.get("chunks") or []  # left out when the file has no chunk
+        """The ids of the file's chunks, every page of the list, in order (none if empty)."""
+        chunks = read_listing(self.transport, f"{self.file_path}/chunks", "chunks",
+                              f"chunks of the file of {self.describe()}",
+                              one_page_without_total=True)
         ids = [str(c.get("id")) for c in chunks if isinstance(c, dict)]
         if len(ids) != len(chunks) or not all(i.isdigit() for i in ids):
             raise UnexpectedResponseError(
-                f"The chunk list of {self.describe()} is malformed: {str(body)[:300]!r}")
+                f"The chunk list of {self.describe()} is malformed: {str(chunks)[:300]!r}")
         return sorted(ids, key=int)
+
+    def _declared_chunks(self) -> list[str]:
+        """The chunk ids, checked: 0 to n-1, each once, as many as ``chunkCount`` says."""
+        ids = self.chunk_ids()
+        layout = self._file_layout()
+        if ids != [str(n) for n in range(len(ids))]:
+            shown = ", ".join(ids[:12]) + (", …" if len(ids) > 12 else "")
+            raise self.incomplete_error(
+                f"lists the chunks {shown}: not 0 to {len(ids) - 1} each once, so a chunk is "
+                "missing or repeated")
+        if layout.chunk_count is not None and layout.chunk_count != len(ids):
+            raise self.incomplete_error(
+                f"declares {layout.chunk_count} chunks (chunkCount) but its chunk list has "
+                f"{len(ids)}")
+        return ids
 
     def chunk(self, chunk_id: str, *, stop: threading.Event | None = None) -> bytes:
         """Download one chunk: the raw bytes of the file's slice."""
@@ -346,8 +365,9 @@ class ExportTask(PageStream):
                  else "not answering")
         return ReadRequestTimeoutError(
             f"{_upper_first(self.describe())} was {where} when the timeout of "
-            f"{deadline.timeout or 0:g} seconds passed. Allow more time with timeout=, or run "
-            "it when the model is less busy (exports lock the model while they run).",
+            f"{deadline.timeout or 0:g} seconds passed. {self._cleanup_said()} Allow more time "
+            "with timeout=, or run it when the model is less busy (exports lock the model "
+            "while they run).",
             request_id=self.task_id, target=self.target, deleted=True)
 
 

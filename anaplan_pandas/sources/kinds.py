@@ -98,8 +98,21 @@ class ViewKind:
         return ViewData(transport, target, export_type=self.export_type, cancel_event=cancel)
 
 
+class OneTable:
+    """What lists and exports share: one header line, and no ``/data`` call."""
+
+    def grid_shape(self, catalog: Catalog, target: Target) -> GridShape | None:
+        """One header line (grid exports are refused with the export's definition)."""
+        return None
+
+    def data_call(self, transport: Transport, target: Target,
+                  cancel: threading.Event) -> ViewData | None:
+        """No data call."""
+        return None
+
+
 @dataclass(frozen=True)
-class ListKind(ViewKind):
+class ListKind(OneTable, ViewKind):
     """A list, read through a read request."""
 
     kind: ObjectKind = "list"
@@ -108,18 +121,9 @@ class ListKind(ViewKind):
         """Types from the list's property formats."""
         return catalog.list_plan(target)
 
-    def grid_shape(self, catalog: Catalog, target: Target) -> GridShape | None:
-        """A list's CSV has one header line."""
-        return None
-
-    def data_call(self, transport: Transport, target: Target,
-                  cancel: threading.Event) -> ViewData | None:
-        """Lists have no data call."""
-        return None
-
 
 @dataclass(frozen=True)
-class ExportKind:
+class ExportKind(OneTable):
     """An export action saved in the model, read by running its task."""
 
     locale: str = "en_US"
@@ -139,12 +143,3 @@ class ExportKind:
     def plan(self, catalog: Catalog, target: Target) -> ColumnPlan:
         """Types from the export's ``dataTypes``."""
         return catalog.export_definition(target).column_plan()
-
-    def grid_shape(self, catalog: Catalog, target: Target) -> GridShape | None:
-        """Grid exports are refused with the export's definition."""
-        return None
-
-    def data_call(self, transport: Transport, target: Target,
-                  cancel: threading.Event) -> ViewData | None:
-        """Exports have no data call."""
-        return None

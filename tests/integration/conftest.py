@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import anaplan_pandas as ap
 from anaplan_pandas.api.pool import POOL
 from anaplan_pandas.simulator import Faults, PageLayout, Simulator
 
@@ -36,4 +37,7 @@ def connection(sim):
         "progress": None,
         "poll_interval": 0.02,
         "max_poll_interval": 0.1,
+        # The default tries, with pauses a test need not wait for (the defaults' pacing is
+        # pinned by the unit tests of RetryPolicy and the transport).
+        "retry": ap.RetryPolicy(backoff=0.01, max_backoff=0.05),
     }

@@ -74,7 +74,7 @@ def test_split_rows_on_worker_processes_equal_read_view(sim, connection, client,
 def test_pages_appearing_over_time_and_a_token_that_expires_mid_read(sim, connection, client,
                                                                       kind, refresh):
     sim.configure(layout=PageLayout(rows_per_page=300),
-                  faults=Faults(pages_per_second=4, token_lifetime=1.5, token_refresh=refresh))
+                  faults=Faults(pages_per_second=8, token_lifetime=0.8, token_refresh=refresh))
     frame = expected(kind, connection)
     sim.reset_records()
     ddf = read(kind, connection, client=client)
