@@ -79,6 +79,9 @@ class AnaplanAuth(AuthBase):
         self._lock = threading.Lock()
         self._http: requests.Session | None = None
         self._closed = False
+        #: How outages of the authentication service are retried (the connection's policy,
+        #: when it has one).
+        self.retry: RetryPolicy = AUTH_RETRY
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the ``Authorization`` header to ``request``."""
@@ -161,7 +164,7 @@ class AnaplanAuth(AuthBase):
         *,
         base: str | None = None,
         token: str | None = None,
-        attempts: int = AUTH_RETRY.attempts,
+        attempts: int | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """POST to the Authentication API (or ``base``); refusals become typed errors.
@@ -193,7 +196,8 @@ class AnaplanAuth(AuthBase):
                                 allow_redirects=False, **kwargs)
 
         outcome = send_with_retries(
-            send, rules, dataclasses.replace(AUTH_RETRY, attempts=attempts), doing)
+            send, rules, self.retry if attempts is None else
+            dataclasses.replace(self.retry, attempts=attempts), doing)
         response, tries = outcome.response, outcome.tries
         if response is None:
             raise AnaplanConnectionError(

@@ -238,6 +238,8 @@ def open_transport(
     """
     resolved = resolve_auth(auth, resolve_auth_url(auth_url, region))
     resolved.verify = verify
+    if retry is not None:  # one policy for every call of the connection, logins included
+        resolved.retry = retry
     return Transport(
         resolve_api_url(api_url, region),
         resolved,

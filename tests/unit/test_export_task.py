@@ -134,8 +134,12 @@ def test_a_cancelled_task_and_an_undocumented_state():
         read()
     responses.replace(responses.GET, f"{BASE}/exports/{EXPORT}/tasks/{TASK}",
                       json={"task": {"taskId": TASK, "taskState": "PAUSED"}})
+    responses.add(responses.DELETE, f"{BASE}/exports/{EXPORT}/tasks/{TASK}",
+                  json={"task": {"taskId": TASK, "taskState": "CANCELLING"}})
     with pytest.raises(ap.UnexpectedResponseError, match="'PAUSED'"):
         read()
+    # a task left in a state nobody documents is cancelled, not left to run
+    assert [c.request.method for c in responses.calls].count("DELETE") == 1
 
 
 @responses.activate
