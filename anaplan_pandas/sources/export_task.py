@@ -12,8 +12,6 @@ put back together before it is parsed.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import threading
 from collections.abc import Iterator
@@ -22,7 +20,7 @@ from dataclasses import dataclass
 import requests
 
 from anaplan_pandas.catalog.catalog import Catalog, read_listing
-from anaplan_pandas.catalog.export_definition import ExportDefinition, UnsupportedExportError
+from anaplan_pandas.catalog.export_definition import ExportDefinition
 from anaplan_pandas.catalog.targets import Target
 from anaplan_pandas.exceptions import (
     AnaplanError,
@@ -37,26 +35,16 @@ from anaplan_pandas.http.deadline import Deadline, cleanup_deadline, deadline_sc
 from anaplan_pandas.http.transport import Transport
 from anaplan_pandas.parse.frames import ColumnPlan
 from anaplan_pandas.parse.page_parser import CsvPageParser
-from anaplan_pandas.parse.pages import Utf8Recoder
 from anaplan_pandas.run.poll import Poller, PollSchedule
 from anaplan_pandas.run.source import PartStatus
 from anaplan_pandas.run.stream import PageStream
+from anaplan_pandas.sources.export_file import FileLayout, file_pages
 from anaplan_pandas.sources.task_status import TASK_STATES, TaskStatus, detail_text
 
 log = logging.getLogger("anaplan_pandas")
 
 #: Media types of an error page served with status 200 instead of a chunk.
 _NOT_A_CHUNK = ("application/json", "text/html")
-
-
-@dataclass(frozen=True)
-class FileLayout:
-    """What the file listing says of the export's file: header rows and chunk count."""
-
-    header_row: int = 1
-    first_data_row: int = 2
-    #: ``chunkCount``, when the listing gives one.
-    chunk_count: int | None = None
 
 
 class ExportTask(PageStream):
@@ -216,21 +204,13 @@ class ExportTask(PageStream):
             request_id=self.task_id, target=self.target, deleted=True)
 
     def file_layout(self) -> FileLayout:
-        """``headerRow``, ``firstDataRow`` and ``chunkCount`` of the export's file."""
+        """What the file listing says of the export's file (header rows, chunk count)."""
         t = self.target
         body = self.transport.get_json(f"/workspaces/{t.workspace_id}/models/{t.model_id}/files",
                                        f"files of model {t.model_id}")
         files = body.get("files") or []
-        entry = next((f for f in files if isinstance(f, dict)
-                      and str(f.get("id")) == t.object_id), None)
-        if entry is None:
-            return FileLayout()
-        count = entry.get("chunkCount")
-        try:
-            return FileLayout(int(entry.get("headerRow", 1)), int(entry.get("firstDataRow", 2)),
-                              int(count) if isinstance(count, (int, str)) else None)
-        except (TypeError, ValueError):
-            return FileLayout()
+        return FileLayout.from_entry(next((f for f in files if isinstance(f, dict)
+                                           and str(f.get("id")) == t.object_id), None))
 
     def chunk_ids(self) -> list[str]:
         """The ids of the file's chunks, every page of the list, in order (none if empty)."""
@@ -274,24 +254,11 @@ class ExportTask(PageStream):
         return response.content
 
     def pages_of(self, parts: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
-        """The chunks as UTF-8 text, a header in front of a file that has none.
+        """The chunks as UTF-8 CSV, a header in front of a file that has none.
 
-        A character cut between two chunks is carried to the next; an empty file still
-        yields its header, so its frame has the export's columns.
+        See :func:`~anaplan_pandas.sources.export_file.file_pages`.
         """
-        decode = Utf8Recoder(self.definition.encoding)
-        first: bytes | None = None
-        count = 0
-        for number, data in parts:
-            if first is None:
-                first = self._header_line(self._file_layout(), empty=False)
-            yield number, first + decode(data)
-            first, count = b"", number + 1
-        if first is None:
-            first = self._header_line(self._file_layout(), empty=True)
-        rest = decode(b"", final=True)
-        if first or rest:  # an empty file still has its header; a last partial character
-            yield count, first + rest
+        return file_pages(parts, self._file_layout, self.definition, self.describe())
 
     def _file_layout(self) -> FileLayout:
         return self._layout or FileLayout()
@@ -304,25 +271,6 @@ class ExportTask(PageStream):
     def column_plan(self) -> ColumnPlan:
         """Types from the export's metadata (see :meth:`ExportDefinition.column_plan`)."""
         return self.definition.column_plan()
-
-    def _header_line(self, layout: FileLayout, *, empty: bool) -> bytes:
-        """The header to put in front of a file that has none, or is empty (else ``b""``).
-
-        An empty file still gives a frame with the export's columns.
-        """
-        if layout.header_row == 1 and layout.first_data_row == 2 and not empty:
-            return b""
-        if (empty or (layout.header_row, layout.first_data_row) == (0, 1)) and \
-                self.definition.header_names:
-            out = io.StringIO()
-            csv.writer(out, delimiter=self.definition.separator, lineterminator="\n"
-                       ).writerow(self.definition.header_names)
-            return out.getvalue().encode()
-        raise UnsupportedExportError(
-            f"The file of {self.describe()} has its header on row {layout.header_row} and "
-            f"its data from row {layout.first_data_row}; this library reads files whose data "
-            "follows a header on row 1, or that have no header and headerNames in the "
-            "export's metadata. Save the export with the header on the first row.")
 
     def _raise_if_ended(self, status: TaskStatus) -> None:
         if status.is_failed:
