@@ -5,9 +5,14 @@ As documented (``anaplan-api.md`` §6): ``GET …/exports`` lists the export def
 ``delimiter`` as the text qualifier, ``encoding``), ``POST …/exports/{id}/tasks`` needs
 ``{"localeName": …}`` (400 without it) and starts a task whose ``progress`` rises from 0 to 1
 over ``Faults.export_seconds``. A task that completes writes the file whose id is the
-export's id; ``GET …/files`` lists it (``chunkCount``, ``headerRow``, ``firstDataRow``) and
-``GET …/files/{id}/chunks/{n}`` serves it in byte slices of ``Faults.chunk_bytes``, cut
-anywhere: inside a record, a quoted field or a multi-byte character.
+export's id; ``GET …/files`` lists it as the vendor's example does (``chunkCount``, and
+``headerRow`` and ``firstDataRow`` 0; ``Faults.export_file_shape="import"`` lists it as import
+files are, 1/2 with the dialect), ``GET …/files/{id}/chunks`` lists its chunks (paged like
+every listing), ``GET …/files/{id}/chunks/{n}`` serves it in byte slices of
+``Faults.chunk_bytes``, cut anywhere: inside a record, a quoted field or a multi-byte
+character, and ``GET …/files/{id}`` serves it whole (404 while it has no chunk).
+``GET …/exports/{id}/tasks`` lists the export's tasks and ``DELETE …/tasks/{taskId}``
+cancels one (``CANCELLING``, then ``CANCELLED``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import pyarrow as pa
 
 from anaplan_pandas.simulator.exports import encode_csv, single_column
 from anaplan_pandas.simulator.faults import OUTAGE_TEXT
+from anaplan_pandas.simulator.records import CANCELLING_SECONDS
 from anaplan_pandas.simulator.sample_model import (
     CUSTOMERS_LIST_ID,
     PRICE_BOOK_VIEW_ID,
@@ -110,10 +116,17 @@ class TaskRecord:
     seconds: float
     fails: bool
     created: float = field(default_factory=time.monotonic)
+    created_at: float = field(default_factory=time.time)
     written: bool = False
+    #: When a DELETE cancelled the task (monotonic), if it did.
+    cancelled: float | None = None
 
     def state(self, now: float) -> tuple[str, float, str]:
         """``(taskState, progress, currentStep)`` at ``now``."""
+        if self.cancelled is not None:  # the SDK's task states: CANCELLING, then CANCELLED
+            if now - self.cancelled < CANCELLING_SECONDS:
+                return "CANCELLING", 0.0, "Cancelling."
+            return "CANCELLED", 0.0, "Cancelled."
         done = 1.0 if self.seconds <= 0 else min(1.0, (now - self.created) / self.seconds)
         if self.fails and done >= 0.5:
             return "COMPLETE", 0.5, "Failed."
@@ -174,7 +187,8 @@ class BulkExports:
         state, progress, step = task.state(time.monotonic())
         body: dict[str, Any] = {"taskId": task.task_id, "taskState": state,
                                 "currentStep": step, "progress": progress,
-                                "creationTime": int(task.created * 1000)}
+                                # epoch milliseconds, as the vendor's task examples show
+                                "creationTime": int(task.created_at * 1000)}
         if state == "COMPLETE":
             body["result"] = {"successful": not task.fails, "failureDumpAvailable": False,
                               "objectId": task.export_id,
@@ -185,6 +199,12 @@ class BulkExports:
                     self.files[task.export_id] = data
                     task.written = True
         return body
+
+    def cancel(self, task: TaskRecord) -> None:
+        """Cancel a task that has not completed (a completed one stays as it is)."""
+        with self._lock:
+            if task.cancelled is None and task.state(time.monotonic())[0] != "COMPLETE":
+                task.cancelled = time.monotonic()
 
     def chunk_count(self, file_id: str) -> int:
         """How many chunks the file has (none before an export wrote it)."""
@@ -257,23 +277,51 @@ class BulkExportRoutes:
         task = self.sim.bulk.start(export)
         self._ok("task", task={"taskId": task.task_id})  # type: ignore[attr-defined]
 
-    def _export_task(self) -> None:
+    def _task_of(self) -> TaskRecord | None:
         export = self._export_of()
         if export is None:
-            return
+            return None
         task = self.sim.bulk.tasks.get(self.args["task"].upper())
         if task is None or task.export_id != export.id:
             self._error(404, "Not Found")  # type: ignore[attr-defined]
-            return
-        self._ok("task", task=self.sim.bulk.status(task))  # type: ignore[attr-defined]
+            return None
+        return task
+
+    def _export_task(self) -> None:
+        task = self._task_of()
+        if task is not None:
+            self._ok("task", task=self.sim.bulk.status(task))  # type: ignore[attr-defined]
+
+    def _cancel_export_task(self) -> None:
+        # DELETE …/tasks/{taskId} cancels a running task (SDK ``cancel_task``; OAS)
+        task = self._task_of()
+        if task is not None:
+            self.sim.bulk.cancel(task)
+            self._ok("task", task=self.sim.bulk.status(task))  # type: ignore[attr-defined]
+
+    def _export_tasks(self) -> None:
+        # GET …/exports/{id}/tasks lists the export's tasks (SDK ``list_task_status``)
+        export = self._export_of()
+        if export is not None:
+            tasks = [t for t in self.sim.bulk.tasks.values() if t.export_id == export.id]
+            self._listing("tasks", [  # type: ignore[attr-defined]
+                {"taskId": t.task_id, "taskState": self.sim.bulk.status(t)["taskState"],
+                 "creationTime": int(t.created_at * 1000)}
+                for t in sorted(tasks, key=lambda t: t.created)])
 
     def _files(self) -> None:
         if not self._model_ok():  # type: ignore[attr-defined]
             return
         entries = []
         for export in self.sim.bulk.exports.values():
-            entries.append({"id": export.id, "name": export.name,
-                            "chunkCount": self.sim.bulk.chunk_count(export.id),
+            count = self.sim.bulk.chunk_count(export.id)
+            if self.sim.faults.export_file_shape == "vendor":
+                # help.anaplan.com "Get the list of export files": {"id", "name",
+                # "chunkCount", "firstDataRow": 0, "headerRow": 0}, nothing else
+                entries.append({"id": export.id, "name": export.name, "chunkCount": count,
+                                "firstDataRow": 0, "headerRow": 0})
+                continue
+            entries.append({"id": export.id, "name": export.name, "chunkCount": count,
                             "delimiter": '"', "encoding": export.encoding,
                             "firstDataRow": export.header_row + 1, "format": "txt",
                             "headerRow": export.header_row, "separator": export.separator})
@@ -286,8 +334,22 @@ class BulkExportRoutes:
             self._error(404, "Not Found")  # type: ignore[attr-defined]
             return
         count = self.sim.bulk.chunk_count(self.args["file"])
-        chunks = [{"id": str(n), "name": f"Chunk {n}"} for n in range(count)]
-        self._ok("chunk", **({"chunks": chunks} if chunks else {}))  # type: ignore[attr-defined]
+        # {"id": "0", "name": "Chunk 0"}, paged like every listing; the key is left out
+        # when the file has no chunk (anaplan-api.md §6)
+        self._listing("chunks", [  # type: ignore[attr-defined]
+            {"id": str(n), "name": f"Chunk {n}"} for n in range(count)])
+
+    def _file(self) -> None:
+        # GET …/files/{id}: the whole file, or 404 while it has no chunk (OAS live; the
+        # SDK's get_file for a file of one chunk)
+        if not self._model_ok():  # type: ignore[attr-defined]
+            return
+        file_id = self.args["file"]
+        if file_id not in self.sim.bulk.exports or not self.sim.bulk.chunk_count(file_id):
+            self._error(404, "Not Found")  # type: ignore[attr-defined]
+            return
+        self._send(200, self.sim.bulk.files[file_id],  # type: ignore[attr-defined]
+                   "application/octet-stream", {})
 
     def _file_chunk(self) -> None:
         if not self._model_ok():  # type: ignore[attr-defined]

@@ -113,6 +113,10 @@ class Faults:
         (``-1``: all of them).
     chunk_bytes : int
         Size of the chunks an export's file is served in (cut at any byte).
+    export_file_shape : {"vendor", "import"}
+        How ``GET …/files`` lists an export's file: as the vendor's example does
+        (``chunkCount``, ``headerRow`` and ``firstDataRow`` 0, no dialect), or as import
+        files are listed (``headerRow`` 1, ``firstDataRow`` 2, with the dialect).
     seed : int
         Seed of the random faults, for repeatable runs.
     """
@@ -157,6 +161,7 @@ class Faults:
     export_seconds: float = 0.0
     export_fails: int = 0
     chunk_bytes: int = 10_000_000
+    export_file_shape: str = "vendor"
     seed: int = 1
 
     def __post_init__(self) -> None:
