@@ -232,7 +232,8 @@ class ReadCall:
 
         def open_source() -> PageStream:
             return self.kind.open(self.connection, self.target(), self.cancel_event,
-                                  request_id=attach, keep=self.options.keep_request)
+                                  request_id=attach, keep=self.options.keep_request,
+                                  say=display.message)
 
         try:
             source = open_source()

@@ -49,6 +49,8 @@ class ExportDefinition:
     header_names: tuple[str, ...] = ()
     data_types: tuple[str, ...] = ()
     list_names: tuple[str, ...] = ()
+    #: ``rowCount``, when the metadata gives it.
+    row_count: int | None = None
 
     @classmethod
     def from_metadata(cls, body: dict[str, Any], export_type: str = "") -> ExportDefinition:
@@ -70,6 +72,7 @@ class ExportDefinition:
             header_names=strings("headerNames"),
             data_types=tuple(t.upper() for t in strings("dataTypes")),
             list_names=strings("listNames"),
+            row_count=meta["rowCount"] if isinstance(meta.get("rowCount"), int) else None,
         )
 
     def check_readable(self, target: Target) -> None:
@@ -103,12 +106,28 @@ class ExportDefinition:
 
         ``MIXED`` (line items not across the columns) and unknown types are inferred from
         the data by the same rules as a view. ``dataTypes`` that do not match the header
-        names one to one are not trusted at all.
+        names one to one are not trusted at all; ``listNames`` that do not are matched by
+        name (the vendor's own example has 10 header names, 5 data types and 4 list names):
+        a header named as a list holds item names.
+
+        Examples
+        --------
+        >>> ExportDefinition(header_names=("Products", "Month", "Units"),
+        ...                  data_types=("ENTITY",), list_names=("Products",)
+        ...                  ).column_plan().dimensions
+        frozenset({'Products'})
         """
         names, types = self.header_names, self.data_types
-        if not names or len(types) != len(names):
+        if not names:
             return ColumnPlan()
-        lists = self.list_names if len(self.list_names) == len(names) else ("",) * len(names)
+        if len(self.list_names) == len(names):
+            lists = self.list_names
+        else:
+            named = set(self.list_names) - {""}
+            lists = tuple(n if n in named else "" for n in names)
+        if len(types) != len(names):
+            return ColumnPlan(dimensions=[n for n, lst in zip(names, lists, strict=True)
+                                          if lst])
         items = [n for n, t, lst in zip(names, types, lists, strict=True)
                  if t in ITEM_TYPES or lst]
         fixed = {n: _FIXED_TYPES[t] for n, t in zip(names, types, strict=True)

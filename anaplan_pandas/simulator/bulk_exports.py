@@ -195,6 +195,8 @@ class BulkExports:
                               "details": FAILURE_DETAILS if task.fails else []}
             if not task.fails and not task.written:
                 data = self.encoded(self.exports[task.export_id]).data
+                if self.sim.faults.export_file_private:
+                    data = b""  # what a user the file's privacy leaves out is given
                 with self._lock:
                     self.files[task.export_id] = data
                     task.written = True

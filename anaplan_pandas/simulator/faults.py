@@ -113,6 +113,9 @@ class Faults:
         (``-1``: all of them).
     chunk_bytes : int
         Size of the chunks an export's file is served in (cut at any byte).
+    export_file_private : bool
+        The exports' files are "Administrators only" and the user is not one: a task
+        succeeds and its file is empty (help.anaplan.com, file privacy).
     export_file_shape : {"vendor", "import"}
         How ``GET …/files`` lists an export's file: as the vendor's example does
         (``chunkCount``, ``headerRow`` and ``firstDataRow`` 0, no dialect), or as import
@@ -161,6 +164,7 @@ class Faults:
     export_seconds: float = 0.0
     export_fails: int = 0
     chunk_bytes: int = 10_000_000
+    export_file_private: bool = False
     export_file_shape: str = "vendor"
     seed: int = 1
 

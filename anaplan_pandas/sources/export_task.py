@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import requests
@@ -31,7 +31,12 @@ from anaplan_pandas.exceptions import (
     UnexpectedResponseError,
 )
 from anaplan_pandas.http.bodies import BrokenBodyError
-from anaplan_pandas.http.deadline import Deadline, cleanup_deadline, deadline_scope
+from anaplan_pandas.http.deadline import (
+    Deadline,
+    cleanup_deadline,
+    current_deadline,
+    deadline_scope,
+)
 from anaplan_pandas.http.transport import Transport
 from anaplan_pandas.parse.frames import ColumnPlan
 from anaplan_pandas.parse.page_parser import CsvPageParser
@@ -39,6 +44,7 @@ from anaplan_pandas.run.poll import Poller, PollSchedule
 from anaplan_pandas.run.source import PartStatus
 from anaplan_pandas.run.stream import PageStream
 from anaplan_pandas.sources.export_file import FileLayout, file_pages
+from anaplan_pandas.sources.export_runs import later_runs, take_turn
 from anaplan_pandas.sources.task_status import TASK_STATES, TaskStatus, detail_text
 
 log = logging.getLogger("anaplan_pandas")
@@ -86,6 +92,7 @@ class ExportTask(PageStream):
         self._ids: list[str] | None = None
         self._cleaned_up = self._cancelled_on_server = False
         self._lock = threading.Lock()
+        self._turn: threading.Lock | None = None  # this process's turn at the export
 
     def __repr__(self) -> str:
         return f"ExportTask({self.task_id!r}, {self.target.describe()})"
@@ -93,25 +100,36 @@ class ExportTask(PageStream):
     @classmethod
     def run(cls, transport: Transport, target: Target, *, locale: str = "en_US",
             definition: ExportDefinition | None = None,
-            cancel_event: threading.Event | None = None) -> ExportTask:
+            cancel_event: threading.Event | None = None,
+            say: Callable[[str], None] = log.info) -> ExportTask:
         """Check the export can be read, then start one task (``POST …/tasks``).
 
-        ``definition`` saves reading the export's metadata again when it is known.
+        ``definition`` saves reading the export's metadata again when it is known. Another
+        read of the same export in this process is waited for first (``say`` tells so):
+        both would read the one file the export writes.
         """
         if definition is None:
             catalog = getattr(transport, "catalog", None) or Catalog(transport)
             definition = catalog.export_definition(target)
         transport = getattr(transport, "transport", transport)
-        response = transport.request("POST", f"{target.path}/tasks", target.describe(),
-                                     json={"localeName": locale})
+        cancel_event = cancel_event or threading.Event()
+        turn = take_turn(target, cancel_event, say)
         try:
+            response = transport.request("POST", f"{target.path}/tasks", target.describe(),
+                                         json={"localeName": locale})
             status = TaskStatus.from_body(transport.json_of(response, target.describe()))
         except ValueError as error:
+            turn.release()
             raise UnexpectedResponseError(
                 f"Anaplan's answer to running {target.describe()} is malformed: {error}"
             ) from None
+        except BaseException:
+            turn.release()
+            raise
         log.info("started export task %s of %s", status.task_id, target.describe())
-        return cls(transport, target, status.task_id, definition, cancel_event=cancel_event)
+        task = cls(transport, target, status.task_id, definition, cancel_event=cancel_event)
+        task._turn = turn
+        return task
 
     @property
     def path(self) -> str:
@@ -168,12 +186,24 @@ class ExportTask(PageStream):
         return self.chunk(self._ids[part_no], stop=stop)
 
     def cleanup(self) -> None:
-        """Cancel the task if it still runs (``DELETE …/tasks/{id}``); once, quietly."""
+        """Cancel the task if it still runs (``DELETE …/tasks/{id}``); once, quietly.
+
+        The next read of the export in this process may then start.
+        """
         with self._lock:
             status = self.last_status
-            if self._cleaned_up or status is None or status.is_complete or status.is_cancelled:
-                return
+            turn, self._turn = self._turn, None
+            running = not (self._cleaned_up or status is None or status.is_complete
+                           or status.is_cancelled)
             self._cleaned_up = True
+        try:
+            if running:
+                self._cancel_on_server()
+        finally:
+            if turn is not None:
+                turn.release()
+
+    def _cancel_on_server(self) -> None:
         try:
             with deadline_scope(cleanup_deadline()):
                 self.transport.request("DELETE", self.path, self.describe())
@@ -232,6 +262,13 @@ class ExportTask(PageStream):
             raise self.incomplete_error(
                 f"lists the chunks {shown}: not 0 to {len(ids) - 1} each once, so a chunk is "
                 "missing or repeated")
+        rows = self.definition.row_count
+        if not ids and rows:
+            raise self.incomplete_error(
+                f"is empty although the export's metadata reports {rows:,} rows. Anaplan "
+                "gives an empty file to users the export's file privacy leaves out "
+                "('Administrators only'), and a private file expires after 48 hours: ask the "
+                "model builder to share the file, or run the export as an administrator")
         if layout.chunk_count is not None and layout.chunk_count != len(ids):
             raise self.incomplete_error(
                 f"declares {layout.chunk_count} chunks (chunkCount) but its chunk list has "
@@ -256,9 +293,18 @@ class ExportTask(PageStream):
     def pages_of(self, parts: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
         """The chunks as UTF-8 CSV, a header in front of a file that has none.
 
-        See :func:`~anaplan_pandas.sources.export_file.file_pages`.
+        See :func:`~anaplan_pandas.sources.export_file.file_pages`. Once the file is read,
+        a later run of the export that may have rewritten it meanwhile (from another
+        process) fails the read (see :mod:`~anaplan_pandas.sources.export_runs`).
         """
-        return file_pages(parts, self._file_layout, self.definition, self.describe())
+        yield from file_pages(parts, self._file_layout, self.definition, self.describe())
+        with deadline_scope(self._run.deadline if self._run else current_deadline()):
+            overwriting = later_runs(self.transport, self.target, self.task_id)
+        if overwriting:
+            raise self.incomplete_error(
+                f"was read while another run of the export (task {', '.join(overwriting)}) "
+                "wrote the same file, so its rows may come from two runs. Read it again when "
+                "no one else runs the export")
 
     def _file_layout(self) -> FileLayout:
         return self._layout or FileLayout()

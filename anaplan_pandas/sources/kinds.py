@@ -9,6 +9,7 @@ are typed, whether its CSV has several header lines (a grid), whether the synchr
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -34,8 +35,8 @@ class SourceKind(Protocol):
     deletable: ClassVar[bool]
 
     def open(self, transport: Transport, target: Target, cancel: threading.Event, *,
-             request_id: str | None, keep: bool) -> PageStream:
-        """Start (or attach to) the source of one read."""
+             request_id: str | None, keep: bool, say: Callable[[str], None]) -> PageStream:
+        """Start (or attach to) the source of one read (``say`` tells the user of a wait)."""
 
     def labels(self, request_id: str | None, kept: bool) -> dict[str, object]:
         """What a frame's ``attrs`` say of the source it came from."""
@@ -65,7 +66,7 @@ class ViewKind:
         return {"anaplan_request_id": request_id, "anaplan_request_kept": kept}
 
     def open(self, transport: Transport, target: Target, cancel: threading.Event, *,
-             request_id: str | None, keep: bool) -> ReadRequest:
+             request_id: str | None, keep: bool, say: Callable[[str], None]) -> ReadRequest:
         """A new read request, or the one ``request_id`` names."""
         if request_id is not None:
             return ReadRequest.attach(transport, target, request_id, self.export_type,
@@ -136,9 +137,10 @@ class ExportKind(OneTable):
         return {"anaplan_task_id": request_id}
 
     def open(self, transport: Transport, target: Target, cancel: threading.Event, *,
-             request_id: str | None, keep: bool) -> ExportTask:
+             request_id: str | None, keep: bool, say: Callable[[str], None]) -> ExportTask:
         """Run the export's task (its metadata comes from the connection's catalog)."""
-        return ExportTask.run(transport, target, locale=self.locale, cancel_event=cancel)
+        return ExportTask.run(transport, target, locale=self.locale, cancel_event=cancel,
+                              say=say)
 
     def plan(self, catalog: Catalog, target: Target) -> ColumnPlan:
         """Types from the export's ``dataTypes``."""
