@@ -1,9 +1,10 @@
 """Fault soak: hundreds of reads under a random mix of every fault the simulator injects.
 
-Each read's result is compared with the fault-free data. A read may fail, with a typed
-error, when its faults are too many; it may never return different data. After each read
-no read request may be left on the server, and no read may run more than a moment past
-its ``timeout=``.
+Views, lists and bulk exports (files cut into chunks anywhere, listed in either documented
+shape). Each read's result is compared with the fault-free data. A read may fail, with a
+typed error, when its faults are too many; it may never return different data. After each
+read no read request and no export task may be left running on the server, and no read may
+run more than a moment past its ``timeout=``.
 
     python benchmarks/soak.py               # 300 reads, about three minutes
     python benchmarks/soak.py --reads 40    # a smoke run
@@ -34,9 +35,11 @@ from anaplan_pandas.simulator import (
     PageLayout,
     Simulator,
 )
+from anaplan_pandas.simulator.bulk_exports import CUSTOMERS_EXPORT_ID
 
 HANGS = (r"^GET .*/readRequests/[0-9A-F]+$", r"^GET .*/pages/", r"^POST .*/readRequests",
-         r"^POST /token/authenticate", r"^GET /2/0/models/[^/]+/(views|lists)/\d+$")
+         r"^POST /token/authenticate", r"^GET /2/0/models/[^/]+/(views|lists)/\d+$",
+         r"^GET .*/exports/\d+/tasks/[0-9A-F]+$", r"^GET .*/chunks/\d+$")
 
 
 def random_faults(rng: random.Random, seed: int) -> tuple[Faults, float | None, list[str]]:
@@ -62,6 +65,9 @@ def random_faults(rng: random.Random, seed: int) -> tuple[Faults, float | None, 
         knobs["clock_skew"] = -3600.0
     if rng.random() < 0.15:
         knobs["page_delay"] = 0.05
+    knobs["chunk_bytes"] = rng.choice((2_000, 7_000, 10_000_000))
+    knobs["export_file_shape"] = rng.choice(("vendor", "import"))
+    knobs["export_seconds"] = rng.choice((0.0, 0.3))
     timeout = None
     if rng.random() < 0.15:  # a deadline case: one kind of call never answers
         knobs["hang"], knobs["hang_seconds"] = rng.choice(HANGS), 30.0
@@ -70,7 +76,9 @@ def random_faults(rng: random.Random, seed: int) -> tuple[Faults, float | None, 
         timeout = 20.0
     faults = Faults(**knobs)  # type: ignore[arg-type]
     names = sorted(k for k, v in asdict(faults).items()
-                   if k in knobs and k not in ("seed", "retry_after", "hang_seconds"))
+                   if k in knobs and k not in ("seed", "retry_after", "hang_seconds",
+                                               "chunk_bytes", "export_file_shape",
+                                               "export_seconds"))
     return faults, timeout, names
 
 
@@ -102,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: Counter[str] = Counter()
     faults_seen: Counter[str] = Counter()
     injected = mismatches = orphans = 0
+    kinds: Counter[str] = Counter()
     worst_overrun = 0.0
     started = time.monotonic()
     warnings.simplefilter("ignore")
@@ -119,14 +128,17 @@ def main(argv: list[str] | None = None) -> int:
             POOL.close_all()  # every read logs in, under its own faults
             sim.configure(layout=random_layout(rng), faults=faults)
             sim.reset_records()
-            kind = rng.choice(("view", "list"))
+            kind = rng.choice(("view", "list", "export"))
+            kinds[kind] += 1
             sink = rng.choice(("frame", "chunks"))
+            tasks_before = set(sim.bulk.tasks)
             options = {"auth": sim.credentials, "api_url": sim.api_url,
                        "auth_url": sim.auth_url, "progress": None, "poll_interval": 0.02,
                        "max_poll_interval": 0.2, "timeout": timeout,
                        "compression": rng.choice(("gzip", None))}
-            reader = ap.read_view if kind == "view" else ap.read_list
-            object_id = REVENUE_VIEW_ID if kind == "view" else CUSTOMERS_LIST_ID
+            reader, object_id = {"view": (ap.read_view, REVENUE_VIEW_ID),
+                                 "list": (ap.read_list, CUSTOMERS_LIST_ID),
+                                 "export": (ap.read_export, CUSTOMERS_EXPORT_ID)}[kind]
             began = time.monotonic()
             last_error = ""
             try:
@@ -143,12 +155,12 @@ def main(argv: list[str] | None = None) -> int:
             if timeout is not None:
                 worst_overrun = max(worst_overrun, elapsed - timeout)
             if frame is not None:
-                if same(frame, expected[kind]):
+                if same(frame, expected["list" if kind == "export" else kind]):
                     outcomes["exact"] += 1
                 else:
                     mismatches += 1
                     outcomes["MISMATCH"] += 1
-                    print(f"MISMATCH {kind} {sink} {frame.shape} vs {expected[kind].shape}: "
+                    print(f"MISMATCH {kind} {sink} {frame.shape}: "
                           f"{sim.layout} {faults}", file=sys.stderr)
             injected += sum(1 for c in sim.calls if c.status in (0, 429, 503) or (
                 c.status == 307)) + sum(1 for f in sim.page_fetches
@@ -157,19 +169,22 @@ def main(argv: list[str] | None = None) -> int:
                 sim.stopping.set()  # release the hung handlers before the next read
                 time.sleep(0.05)
                 sim.stopping.clear()
-            left = sim.live_requests()
+            left = sim.live_requests() + [
+                task_id for task_id in set(sim.bulk.tasks) - tasks_before
+                if sim.bulk.status(sim.bulk.tasks[task_id])["taskState"] in (
+                    "NOT_STARTED", "IN_PROGRESS")]
             if left:
                 orphans += len(left)
                 print(f"ORPHAN {kind} {sink} after {last_error[:300]!r} "
                       f"{sim.layout} {faults}", file=sys.stderr)
             sim.expire_requests()
     seconds = time.monotonic() - started
-    print(f"reads: {reads} in {seconds:.0f} s")
+    print(f"reads: {reads} in {seconds:.0f} s ({dict(kinds)})")
     print(f"faults injected: {injected} (calls answered 429/503/dropped, broken pages); "
           f"knobs used: {dict(faults_seen)}")
     print(f"outcomes: {dict(outcomes)}")
     print(f"mismatches: {mismatches} (must be 0)")
-    print(f"orphaned requests: {orphans} (must be 0)")
+    print(f"orphaned requests and running tasks: {orphans} (must be 0)")
     print(f"worst overrun of timeout=: {worst_overrun:+.2f} s (must be within 1 s)")
     return 0 if mismatches == 0 and orphans == 0 and worst_overrun <= 1.0 else 1
 

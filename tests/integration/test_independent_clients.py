@@ -38,7 +38,9 @@ from anaplan_pandas.simulator import (
     REGIONS_LIST_ID,
     REVENUE_VIEW_ID,
     WORKSPACE_ID,
+    Faults,
 )
+from anaplan_pandas.simulator.bulk_exports import CUSTOMERS_EXPORT_ID
 
 
 @pytest.fixture
@@ -184,3 +186,44 @@ def test_anaplan_sdk_reads_list_items_and_view_data(sim, sdk_client):
     assert len(data["rows"]) == sim.expected_frame("view", PRICE_BOOK_VIEW_ID).num_rows
     csv = client.tr.get_view_data(int(PRICE_BOOK_VIEW_ID), data_format="text/csv")
     assert csv.decode().splitlines()[0].startswith(",List Price")
+
+
+def test_anaplan_sdk_runs_an_export_and_downloads_its_file(sim, sdk_client):
+    """The SDK's export_and_download: task, status, then get_file (whole, or by chunks)."""
+    sim.configure(faults=Faults(chunk_bytes=20_000))
+    exports = {e.name: e.id for e in sdk_client.get_exports()}
+    data = sdk_client.export_and_download(exports["Customers.csv"])
+    assert data == sim.bulk.files[CUSTOMERS_EXPORT_ID] == plain_download(sim,
+                                                                         CUSTOMERS_EXPORT_ID)
+    tasks = sdk_client.get_task_summaries(exports["Customers.csv"])
+    assert tasks and tasks[-1].task_state == "COMPLETE"
+    sim.configure(faults=Faults(chunk_bytes=10_000_000))  # one chunk: GET …/files/{id}
+    assert sdk_client.get_file(exports["Customers.csv"]) == sim.bulk.files[CUSTOMERS_EXPORT_ID]
+
+
+def test_apapi_downloads_an_export_file_as_the_plain_client_does(sim, apapi_connection):
+    sim.configure(faults=Faults(chunk_bytes=20_000))
+    conn = apapi_connection
+    task = conn.run_export(MODEL_ID, CUSTOMERS_EXPORT_ID).json()["task"]["taskId"]
+    state = conn.get_export_task(MODEL_ID, CUSTOMERS_EXPORT_ID, task).json()["task"]
+    assert state["taskState"] == "COMPLETE"
+    assert b"".join(conn.download_file(MODEL_ID, CUSTOMERS_EXPORT_ID)) == \
+        plain_download(sim, CUSTOMERS_EXPORT_ID)
+
+
+def plain_download(sim, file_id):
+    """The file's bytes by the documented calls, with nothing but the standard library."""
+    import json
+    import urllib.request
+
+    token = sim.issue_token()
+    base = f"{sim.api_url}/workspaces/{WORKSPACE_ID}/models/{MODEL_ID}/files/{file_id}"
+
+    def get(url):
+        request = urllib.request.Request(url, headers={
+            "Authorization": f"AnaplanAuthToken {token}"})
+        with urllib.request.urlopen(request, timeout=10) as answer:  # 127.0.0.1 only
+            return answer.read()
+
+    chunks = json.loads(get(f"{base}/chunks")).get("chunks", [])
+    return b"".join(get(f"{base}/chunks/{c['id']}") for c in chunks)

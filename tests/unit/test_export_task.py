@@ -27,6 +27,8 @@ def setup_export(chunks, *, metadata=None, file_entry=None, chunk_type="applicat
                      "exportFormat": meta["exportFormat"]}], "meta": {"paging": {"totalSize": 1}}})
     responses.add(responses.POST, f"{BASE}/exports/{EXPORT}/tasks",
                   json={"task": {"taskId": TASK}})
+    responses.add(responses.GET, f"{BASE}/exports/{EXPORT}/tasks", json={"tasks": [
+        {"taskId": TASK, "taskState": "COMPLETE", "creationTime": 1765000000000}]})
     responses.add(responses.GET, f"{BASE}/exports/{EXPORT}/tasks/{TASK}", json={"task": {
         "taskId": TASK, "taskState": "COMPLETE", "progress": 1.0, "currentStep": "Complete.",
         "result": {"successful": True, "failureDumpAvailable": False, "details": []}}})

@@ -108,3 +108,26 @@ def test_a_timeout_while_the_export_runs_cancels_its_task():
     with pytest.raises(ap.ReadRequestTimeoutError, match="was cancelled in Anaplan"):
         read(timeout=0.3)
     assert [c.request.method for c in responses.calls].count("DELETE") == 1
+
+
+@responses.activate
+@pytest.mark.parametrize(("later", "fails"), [("IN_PROGRESS", True), ("COMPLETE", True),
+                                              ("NOT_STARTED", False), ("CANCELLED", False)])
+def test_a_later_run_that_may_have_rewritten_the_file_fails_the_read(later, fails):
+    setup_export([b"Item,Value\n001,1.5\n"])
+    responses.replace(responses.GET, f"{EXPORT_BASE}/exports/{EXPORT}/tasks", json={"tasks": [
+        {"taskId": TASK, "taskState": "COMPLETE", "creationTime": 1},
+        {"taskId": "A" * 32, "taskState": later, "creationTime": 2}]})
+    if fails:
+        with pytest.raises(ap.IncompleteReadError, match="A" * 32):
+            read()
+    else:
+        assert len(read()) == 1
+
+
+@responses.activate
+def test_a_task_list_that_cannot_be_read_does_not_fail_the_read():
+    setup_export([b"Item,Value\n001,1.5\n"])
+    responses.replace(responses.GET, f"{EXPORT_BASE}/exports/{EXPORT}/tasks", status=405,
+                      json={"status": {"code": 405, "message": "Method Not Allowed"}})
+    assert len(read()) == 1
