@@ -6,8 +6,9 @@ typed error, when its faults are too many; it may never return different data. A
 read no read request and no export task may be left running on the server, and no read may
 run more than a moment past its ``timeout=``.
 
-    python benchmarks/soak.py               # 300 reads, about three minutes
+    python benchmarks/soak.py               # 300 reads, about a quarter of an hour
     python benchmarks/soak.py --reads 40    # a smoke run
+    SOAK_TRACE=1 python benchmarks/soak.py  # also each read's seconds, kind and faults
 
 Everything runs against the bundled simulator on 127.0.0.1.
 """
@@ -15,6 +16,7 @@ Everything runs against the bundled simulator on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                 frame = None
                 last_error = str(error)
             elapsed = time.monotonic() - began
+            if os.environ.get("SOAK_TRACE"):
+                print(f"{elapsed:6.2f} s {kind} {sink} {timeout} {names}", file=sys.stderr)
             if timeout is not None:
                 worst_overrun = max(worst_overrun, elapsed - timeout)
             if frame is not None:
