@@ -232,6 +232,15 @@ def _status(args: argparse.Namespace) -> None:
 
 def _delete(args: argparse.Namespace) -> None:
     with _request(args) as request:
+        try:
+            request.status()  # a DELETE of an unknown id answers 404 too: say so, not "Deleted"
+        except NotFoundError as error:
+            if error.status_code != 404:
+                raise
+            raise NotFoundError(
+                f"Read request {request.request_id} of {request.target.describe()} was not "
+                "found: it was deleted already, expired after 30 minutes idle, or belongs to "
+                "another view or list. Nothing was deleted.", status_code=404) from None
         final = request.delete()
     print(f"Deleted {request.describe()}" + (f" (it was {final.state})" if final else ""))
 

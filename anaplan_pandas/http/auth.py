@@ -290,8 +290,13 @@ class TokenAuth(AnaplanAuth):
 
     def __init__(self, token: str) -> None:
         super().__init__()
+        token = token.strip()  # copied from a file or `echo`: a line end comes along
         if not token:
             raise AuthenticationError("The token is empty; pass the token string Anaplan issued.")
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in token):
+            raise AuthenticationError(
+                "The token holds spaces, line ends or control characters inside it, so it "
+                "cannot be sent; pass the token string exactly as Anaplan issued it.")
         self._token = token
         self._renew_at = float("inf")
 

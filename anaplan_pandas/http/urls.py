@@ -24,6 +24,8 @@ import os
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+import urllib3
+
 DEFAULT_API_URL = "https://api.anaplan.com/2/0"
 DEFAULT_AUTH_URL = "https://auth.anaplan.com"
 DEFAULT_OAUTH_URL = "https://us1a.app.anaplan.com"
@@ -133,24 +135,62 @@ def resolve_oauth_url(oauth_url: str | None = None, region: str | None = None) -
 
 
 def check_url(url: str, name: str) -> str:
-    """Return ``url`` without a trailing slash; refuse plain ``http://`` except on loopback.
+    r"""Return ``url`` without a trailing slash, if it is safe to send credentials to.
 
-    Credentials travel with every call, so they may only cross the network encrypted.
+    The URL is parsed once, by the parser the HTTP stack uses (``urllib3``), so that what is
+    checked is where the call goes. Refused: a backslash, user info (``user:pass@``),
+    whitespace or control characters anywhere, and plain ``http://`` to anything but this
+    machine: credentials travel with every call, so they may only cross a network
+    encrypted. The message never repeats user info.
 
     Examples
     --------
     >>> check_url("http://localhost:9000", "api_url")
     'http://localhost:9000'
+    >>> check_url("http://evil.example\\@127.0.0.1/2/0", "api_url")
+    Traceback (most recent call last):
+    ValueError: api_url holds a backslash, which URL parsers read differently; ...
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{name} must be an http(s) URL such as {DEFAULT_API_URL}, got {url!r}.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    if not isinstance(url, str):
+        raise ValueError(f"{name} must be a URL string, got {type(url).__name__}.")
+    if "\\" in url:
+        raise ValueError(f"{name} holds a backslash, which URL parsers read differently; write "
+                         "the URL with forward slashes only.")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ValueError(f"{name} holds whitespace or a control character; pass the URL "
+                         "alone, without spaces or line ends.")
+    try:
+        parts = urllib3.util.parse_url(url)
+    except urllib3.exceptions.LocationParseError:
+        raise ValueError(f"{name} is not a URL: {_shown(url)!r}.") from None
+    if parts.auth is not None or "@" in (parts.netloc or ""):
+        raise ValueError(f"{name} holds user info (name or password before '@'); credentials "
+                         "go in auth=, never in a URL.")
+    if parts.scheme not in ("http", "https") or not parts.host:
+        raise ValueError(f"{name} must be an http(s) URL such as {DEFAULT_API_URL}, got "
+                         f"{_shown(url)!r}.")
+    if parts.scheme == "http" and not is_loopback(parts.host):
         raise ValueError(
-            f"{name} {url!r} uses plain http:// to a host that is not this machine; "
+            f"{name} {_shown(url)!r} uses plain http:// to a host that is not this machine; "
             "credentials would cross the network unencrypted. Use https://."
         )
     return url.rstrip("/")
+
+
+def _shown(url: str) -> str:
+    """``url`` as a message may show it: no user info, no query string, no fragment.
+
+    Examples
+    --------
+    >>> _shown("ftp://key:secret@host.example/x?sig=abc")
+    'ftp://host.example/x'
+    """
+    head = url.split("?", 1)[0].split("#", 1)[0]
+    scheme, sep, rest = head.partition("://")
+    if not sep:
+        scheme, rest = "", head
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{host.rsplit('@', 1)[-1]}{slash}{path}"
 
 
 def is_loopback(hostname: str) -> bool:

@@ -77,6 +77,12 @@ def test_status_and_delete_of_a_kept_request(sim, connection, environment, capsy
     assert "Deleted" in capsys.readouterr().out
     assert sim.live_requests() == []
     assert main(["status", "view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, request_id]) == 4
+    capsys.readouterr()
+    # deleting it again, or any well-formed id the server does not know, is not "Deleted"
+    for unknown in (request_id, "0" * 32):
+        assert main(["delete", "view", WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID, unknown]) == 4
+        said = capsys.readouterr()
+        assert "not found" in said.err and "Deleted" not in said.out + said.err
 
 
 def test_failed_export_exit_status(sim, environment, tmp_path, capsys):

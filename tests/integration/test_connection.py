@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 import anaplan_pandas as ap
+from anaplan_pandas.api.pool import POOL
 from anaplan_pandas.simulator import (
     CUSTOMERS_LIST_ID,
     MODEL_ID,
@@ -74,3 +77,14 @@ def test_the_lower_level_api_takes_a_connection(sim):
             pages = [n for n, _ in request.iter_pages()]
     assert pages == list(range(len(pages))) and pages
     assert sim.live_requests() == []
+
+
+def test_eight_concurrent_reads_with_one_user_s_credentials_log_in_once_and_out_once(
+        sim, connection):
+    with ThreadPoolExecutor(8) as pool:
+        frames = list(pool.map(lambda _: ap.read_view(WORKSPACE_ID, MODEL_ID, REVENUE_VIEW_ID,
+                                                      **connection), range(8)))
+    assert all(len(f) == len(frames[0]) for f in frames)
+    assert len(logins(sim)) == 1
+    POOL.close_all()  # what interpreter exit does
+    assert [c.path for c in sim.calls].count("/token/logout") == 1
