@@ -134,7 +134,8 @@ class TaskRecord:
             return "COMPLETE", 1.0, "Complete."
         if done < 0.05:
             return "NOT_STARTED", 0.0, "Waiting for the model."
-        return "IN_PROGRESS", round(done, 3), f"Exporting rows ({done:.0%})."
+        done = min(round(done, 3), 0.999)  # a running task never reports 100 %
+        return "IN_PROGRESS", done, f"Exporting rows ({done:.0%})."
 
 
 @dataclass(frozen=True)
