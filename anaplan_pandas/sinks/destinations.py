@@ -72,11 +72,16 @@ class LocalDestination:
         self.partial: Path | None = None
 
     def check(self) -> None:
-        """The destination is not a directory and its directory exists and is writable."""
+        """The destination is a regular file or nothing yet, in a writable directory."""
         directory = self.path.parent
         if self.path.is_dir():
             raise IsADirectoryError(
                 f"The output {self.name!r} is a directory; name a file in it instead."
+            )
+        if self.path.exists() and not self.path.is_file():  # a FIFO, a device, a socket
+            raise FileExistsError(
+                f"The output {self.name!r} exists and is not a regular file (a pipe or a "
+                "device, say); it is not replaced. Name a file instead."
             )
         if not directory.is_dir():
             raise FileNotFoundError(
@@ -96,8 +101,13 @@ class LocalDestination:
         return os.fdopen(handle, "wb")
 
     def commit(self) -> None:
-        """Rename the temporary file to the destination (atomic on one filesystem)."""
+        """Rename the temporary file to the destination (atomic on one filesystem).
+
+        The file gets the mode any new file gets here (``0o666`` less the umask), as
+        pandas and every command-line tool give it, not ``mkstemp``'s private ``0o600``.
+        """
         assert self.partial is not None
+        os.chmod(self.partial, 0o666 & ~_umask())
         os.replace(self.partial, self.path)
         self.partial = None
 
@@ -153,3 +163,17 @@ class FsspecDestination:
             with contextlib.suppress(Exception):
                 self.fs.rm(self.partial)
             self._opened = False
+
+
+def _umask() -> int:
+    """The process's umask, from ``/proc`` where there is one.
+
+    Elsewhere it is read by setting it and setting it back at once.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from anaplan_pandas.sinks.files import TableFileWriter, format_of
+from anaplan_pandas.sinks.files import TableFileWriter, check_destination, format_of
 
 
 def test_tables_after_the_first_are_cast_to_its_schema(tmp_path):
@@ -67,3 +70,23 @@ def test_the_core_import_does_not_load_fsspec():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=60)
     assert result.stdout.strip() == "False"
+
+
+def test_a_saved_file_honours_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        with TableFileWriter(tmp_path / "x.csv") as writer:
+            writer.write(pa.table({"x": [1.0]}))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "x.csv").stat().st_mode) == 0o644
+
+
+def test_a_pipe_or_device_is_never_replaced_by_a_file(tmp_path):
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(FileExistsError, match="not a regular file"):
+        check_destination(fifo, None)
+    assert fifo.is_fifo()
+    with pytest.raises(FileExistsError, match="not a regular file"):
+        check_destination("/dev/null", "csv")
