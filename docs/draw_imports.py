@@ -111,24 +111,24 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def stage_of(module: str, package: str) -> str:
+def stage_of(module: str) -> str:
     """The stage a module belongs to: its subpackage, or itself."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def stage_graph(graph: dict[str, set[str]], package: str) -> dict[tuple[str, str], int]:
+def stage_graph(graph: dict[str, set[str]]) -> dict[tuple[str, str], int]:
     """Module imports counted between stages (the package's face left out).
 
     Examples
     --------
-    >>> stage_graph({"p.a.x": {"p.b.y"}, "p.b.y": set()}, "p")
+    >>> stage_graph({"p.a.x": {"p.b.y"}, "p.b.y": set()})
     {('a', 'b'): 1}
     """
     edges: dict[tuple[str, str], int] = defaultdict(int)
     for source, targets in graph.items():
         for target in targets:
-            a, b = stage_of(source, package), stage_of(target, package)
+            a, b = stage_of(source), stage_of(target)
             if a != b and "__init__" not in (a, b):
                 edges[a, b] += 1
     return dict(edges)
@@ -210,11 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     modules = modules_of(package)
     graph = imports_of(modules)
     name = package.name
-    edges = stage_graph(graph, name)
-    stages = {stage_of(m, name) for m in modules} - {"__init__"}
+    edges = stage_graph(graph)
+    stages = {stage_of(m) for m in modules} - {"__init__"}
     sizes: dict[str, int] = defaultdict(int)
     for module, path in modules.items():
-        sizes[stage_of(module, name)] += len(path.read_text().splitlines())
+        sizes[stage_of(module)] += len(path.read_text().splitlines())
     floor = floors(stages, edges)
     for level in sorted(set(floor.values()), reverse=True):
         for stage in sorted(s for s in floor if floor[s] == level):

@@ -60,7 +60,7 @@ class ConnectionPool:
                    compression: Any = "auto", retry: RetryPolicy | None = None,
                    region: str | None = None) -> Connection:
         """A connection on the pooled transport for these credentials and settings."""
-        key = self._key(auth, api_url, auth_url, verify, session, compression, retry, region)
+        key = self._key(auth, api_url, auth_url, region, verify, session, compression, retry)
         with self._lock:
             held = self._transports.get(key)
             if held is None:
@@ -88,7 +88,7 @@ class ConnectionPool:
                     transport.session.close()
 
     def _key(self, auth: object, api_url: str | None, auth_url: str | None,
-             *settings: object) -> tuple[Any, ...]:
+             region: str | None, *settings: object) -> tuple[Any, ...]:
         plain = plain_credentials(auth)
         if plain is None:
             who: object = ("object", id(auth), auth)  # the caller's own auth object
@@ -97,8 +97,7 @@ class ConnectionPool:
             for part in plain:
                 digest.update(part.encode("utf-8") + b"\0")
             who = digest.hexdigest()
-        region = settings[-1]
-        urls = (resolve_api_url(api_url, region), resolve_auth_url(auth_url, region))  # type: ignore[arg-type]
+        urls = (resolve_api_url(api_url, region), resolve_auth_url(auth_url, region))
         return (who, *urls, *(id(s) if isinstance(s, requests.Session) else s
                               for s in settings))
 

@@ -96,8 +96,7 @@ class Catalog:
 
     def workspaces(self) -> pd.DataFrame:
         """Every workspace the user can see: id, name, active, size."""
-        return self._listing("/workspaces", "workspaces", "workspaces",
-                             tenantDetails="true").copy()
+        return self._workspaces().copy()
 
     def models(self, workspace: str | None = None) -> pd.DataFrame:
         """The models of a workspace (id or name), or of every workspace."""
@@ -116,12 +115,14 @@ class Catalog:
 
     def lists(self, workspace: str, model: str) -> pd.DataFrame:
         """The lists of a model: id and name."""
-        _, m = self.model_ids(workspace, model)
-        return self._listing(f"/models/{m}/lists", "lists", f"lists of model {m}").copy()
+        return self._lists(*self.model_ids(workspace, model)).copy()
 
     def exports(self, workspace: str, model: str) -> pd.DataFrame:
         """The export actions saved in a model: id, name, exportType, exportFormat, ..."""
         return self._exports(*self.model_ids(workspace, model)).copy()
+
+    def _workspaces(self) -> pd.DataFrame:
+        return self._listing("/workspaces", "workspaces", "workspaces", tenantDetails="true")
 
     def _models(self, ws: str) -> pd.DataFrame:
         return self._listing(f"/workspaces/{ws}/models", "models", f"models of workspace {ws}")
@@ -129,6 +130,9 @@ class Catalog:
     def _views(self, ws: str, m: str) -> pd.DataFrame:
         return self._listing(f"/models/{m}/views", "views", f"views of model {m}",
                              includesubsidiaryviews="true")
+
+    def _lists(self, ws: str, m: str) -> pd.DataFrame:
+        return self._listing(f"/models/{m}/lists", "lists", f"lists of model {m}")
 
     def _exports(self, ws: str, m: str) -> pd.DataFrame:
         return self._listing(f"/workspaces/{ws}/models/{m}/exports", "exports",
@@ -141,8 +145,7 @@ class Catalog:
         if is_id(check_workspace_id, workspace):
             return check_workspace_id(workspace)
         name = name_of(workspace, "workspace_id")
-        listing = self._listing("/workspaces", "workspaces", "workspaces", tenantDetails="true")
-        return by_name(listing, "workspace", name, "the workspaces you can see")
+        return by_name(self._workspaces(), "workspace", name, "the workspaces you can see")
 
     def model_ids(self, workspace: object, model: object) -> tuple[str, str]:
         """The ids of a workspace and of one of its models, each given by id or name."""
@@ -159,9 +162,7 @@ class Catalog:
         if is_id(lambda v: check_object_id(v, kind), obj):
             return Target.of(kind, ws, m, obj).named(*names, None)
         name = name_of(obj, f"{kind}_id")
-        listing = {"view": self._views, "export": self._exports,
-                   "list": lambda w, m: self._listing(f"/models/{m}/lists", "lists",
-                                                      f"lists of model {m}")}[kind](ws, m)
+        listing = {"view": self._views, "list": self._lists, "export": self._exports}[kind](ws, m)
         where = f"model {names[1]!r}" if names[1] else f"model {m}"
         object_id = by_name(listing, kind, name, where)
         return Target.of(kind, ws, m, object_id).named(*names, name)

@@ -1,6 +1,6 @@
 """The runner's part loop: every part a source declares, downloaded once, whole, in order.
 
-:func:`iter_parts` polls a source through the one :class:`~anaplan_pandas.run.poll.Poller`,
+:class:`PartRun` polls a source through the one :class:`~anaplan_pandas.run.poll.Poller`,
 downloads up to ``max_workers`` parts at once as soon as they are announced (also while the
 export still runs), keeps at most ``2 * max_workers`` parts ahead of the consumer, and
 yields them in order. The same invariants hold for every source:
@@ -161,29 +161,3 @@ class PartRun:
         raise self.source.incomplete_error(
             f"does not serve {unit} {part_no} (404) although it still answers and announced "
             f"{unit}s 0 to {max(seen, default=part_no + 1) - 1} ({unit}s announced: {counts})")
-
-
-def iter_parts(
-    source: Source,
-    *,
-    schedule: PollSchedule | None = None,
-    max_workers: int = 4,
-    observer: ReadObserver | None = None,
-    cancel: threading.Event | None = None,
-) -> Iterator[tuple[int, bytes]]:
-    r"""Yield a source's parts in order (see :class:`PartRun`).
-
-    Examples
-    --------
-    >>> from anaplan_pandas.run.source import PartStatus
-    >>> class OnePart:
-    ...     def poll(self):
-    ...         return PartStatus(1, complete=True)
-    ...     def part(self, n, stop=None):
-    ...         return b"a,b\n"
-    >>> list(iter_parts(OnePart()))
-    [(0, b'a,b\n')]
-    """
-    return PartRun(source, schedule or PollSchedule(), cancel or threading.Event(),
-                   max_workers=max_workers, observer=observer).parts()
-

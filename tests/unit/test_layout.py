@@ -37,7 +37,7 @@ def test_no_import_circle_and_stages_import_only_downwards():
     draw = drawing()
     graph = draw.imports_of(draw.modules_of(PACKAGE))
     assert draw.circles(graph) == []
-    edges = draw.stage_graph(graph, PACKAGE.name)
+    edges = draw.stage_graph(graph)
     upwards = [(a, b) for (a, b) in edges if ORDER.index(a) <= ORDER.index(b)]
     assert upwards == []
 
